@@ -1,0 +1,210 @@
+"""The ``claimcheck`` command: parse, call the pipeline, render, return an exit code.
+
+Exit codes (``checker.errors.ExitCode``): 0 clean, 1 contradictions found, 2 error. Machine
+output goes to stdout (or ``--output``); progress and errors go to stderr, one line per error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from checker import __version__, cli_store
+from checker.errors import ClaimcheckError, Errors, ExitCode
+
+VERIFY_FORMATS = ("json", "markdown", "html", "csv", "jsonl", "github")
+Command = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2 (its default is also 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"claimcheck: error: [E303] {message}", file=sys.stderr)
+        raise SystemExit(ExitCode.ERROR)
+
+
+def _progress(args: argparse.Namespace):
+    """A tqdm bar on stderr, only when stderr is a terminal and --quiet is not given."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="pair", file=sys.stderr, leave=False)
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _settings(args: argparse.Namespace):
+    from checker.config import Settings
+
+    return Settings().with_overrides(
+        nli_model=getattr(args, "nli_model", None), embed_model=getattr(args, "embed_model", None),
+        pair_top_k=getattr(args, "top_k", None), pair_threshold=getattr(args, "threshold", None),
+        device=getattr(args, "device", None))
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write to ``output`` (atomically, creating folders) or to stdout."""
+    if not output or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ClaimcheckError(Errors.E302.format(path=path, why=exc.strerror)) from exc
+
+
+def _check_format(fmt: str, choices: tuple[str, ...], command: str) -> None:
+    if fmt not in choices:
+        raise ClaimcheckError(Errors.E301.format(fmt=fmt, command=command, choices=", ".join(choices)))
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from checker.ingest import read_articles
+    from checker.pipeline import Models, verify
+    from checker.report import RENDERERS
+
+    _check_format(args.format, VERIFY_FORMATS, "verify")
+    settings = _settings(args)
+    articles = read_articles(args.paths)
+    models = Models.load(settings)
+    report = verify(articles, settings, models, progress=_progress(args))
+    write_output(RENDERERS[args.format](report), args.output)
+    return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
+
+
+def read_pairs(source: str) -> list[tuple[str, str]]:
+    """``premise``/``hypothesis`` JSONL from a file or ``-``."""
+    from checker.ingest import _decode
+
+    if source == "-":
+        text = _decode(sys.stdin.buffer.read(), "<stdin>")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ClaimcheckError(Errors.E201.format(path=path))
+        text = _decode(path.read_bytes(), source)
+    pairs = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ClaimcheckError(Errors.E205.format(path=source, line=number, why=exc.msg)) from exc
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("premise", "hypothesis")):
+            raise ClaimcheckError(Errors.E212.format(path=source, line=number))
+        pairs.append((record["premise"], record["hypothesis"]))
+    return pairs
+
+
+def cmd_nli(args: argparse.Namespace) -> int:
+    from checker.infer import NLIModel
+    from checker.types import LABELS
+
+    pairs = read_pairs(args.pairs)
+    model = NLIModel(args.nli_model, args.device)
+    probs = model.predict(pairs, batch_size=args.batch_size)
+    lines = []
+    for row in probs:
+        label = LABELS[int(row.argmax())]
+        lines.append(json.dumps({"label": label, "probs": {k: round(float(v), 6) for k, v in zip(LABELS, row)}}))
+    write_output("".join(line + "\n" for line in lines), args.output)
+    return ExitCode.CLEAN
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from checker import models
+
+    if args.action == "list":
+        write_output("".join(f"{name}\t{models.model_path(name)}\n" for name in (models.EMBEDDER, models.NLI)), None)
+        return ExitCode.CLEAN
+    name = {"nli": models.NLI, "embed": models.EMBEDDER, "embedder": models.EMBEDDER}.get(args.name, args.name)
+    path = models.model_path(name, rebuild=args.action == "rebuild")
+    write_output(f"{path}\n", None)
+    return ExitCode.CLEAN
+
+
+def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="claimcheck", description="Multi-source claim consistency checker for news.")
+    parser.add_argument("--version", action="version", version=f"claimcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--nli-model", default="claimcheck-nli", help="shipped model, local folder or hub id")
+        p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+
+    v = sub.add_parser("verify", help="check a batch of articles against each other")
+    v.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
+    v.add_argument("--format", default="json", help="|".join(VERIFY_FORMATS))
+    v.add_argument("--output", "-o", help="write the report here instead of stdout")
+    v.add_argument("--embed-model", default="e5-small")
+    v.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
+    v.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.86)")
+    v.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    model_options(v)
+    v.set_defaults(func=commands["verify"])
+
+    n = sub.add_parser("nli", help="score premise/hypothesis pairs (JSONL in, JSONL out)")
+    n.add_argument("pairs", help="JSONL file with 'premise' and 'hypothesis', or - for stdin")
+    n.add_argument("--batch-size", type=int, default=32)
+    n.add_argument("--output", "-o")
+    model_options(n)
+    n.set_defaults(func=commands["nli"])
+
+    m = sub.add_parser("models", help="where the models are: list, path NAME, rebuild NAME")
+    m.add_argument("action", choices=["list", "path", "rebuild"])
+    m.add_argument("name", nargs="?", default="nli", help="nli or embed")
+    m.set_defaults(func=commands["models"])
+    cli_store.add_parsers(sub)
+    return parser
+
+
+COMMANDS: dict[str, Command] = {"verify": cmd_verify, "nli": cmd_nli, "models": cmd_models}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="claimcheck: %(message)s", stream=sys.stderr)
+    args = build_parser(COMMANDS).parse_args(argv)
+    if getattr(args, "quiet", False):
+        logging.getLogger().setLevel(logging.ERROR)
+    try:
+        return int(args.func(args))
+    except ClaimcheckError as exc:
+        print(f"claimcheck: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("claimcheck: error: interrupted", file=sys.stderr)
+    except BrokenPipeError:
+        sys.stderr.close()
+    except MemoryError:
+        print("claimcheck: error: out of memory; split the input into smaller batches", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the one top-level handler: no traceback for users
+        print(f"claimcheck: error: internal error ({type(exc).__name__}: {exc}); "
+              "rerun with CLAIMCHECK_DEBUG=1 for a traceback", file=sys.stderr)
+        if os.environ.get("CLAIMCHECK_DEBUG"):
+            raise
+    return ExitCode.ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

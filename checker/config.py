@@ -1,0 +1,73 @@
+"""Every default and threshold in one place, each next to the evidence that set it.
+
+``Settings`` is frozen; ``Settings.with_overrides`` rejects unknown keys (as spaCy's schemas do
+with ``extra="forbid"``), so a typo in a CLI option or config file is an error, not a silent
+default. The measurements named here are reproducible with the commands in ``eval/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from checker.errors import ClaimcheckError, Errors
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_input_bytes: int = 50 * 2**20  # one input file; larger corpora come as many files
+    max_claim_chars: int = 1000  # a longer "sentence" is a segmentation failure, cut at a boundary
+
+
+LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- segment -----------------------------------------------------------------------
+    # Fewer than 4 words, or no verb-like ending, is a heading or a fragment, not a claim.
+    min_claim_words: int = 4
+    languages: tuple[str, ...] = ("nl", "en")  # languages with sentence rules; others are an error
+
+    # --- embed ---------------------------------------------------------------------------
+    embed_model: str = "e5-small"  # name in the model registry, a local folder or a hub id
+    embed_batch_size: int = 64
+
+    # --- pair ------------------------------------------------------------------------------
+    # Tuned on shared/data/sts/stsb/{nl,en}_dev (eval/pairing_sts.json): cosine >= 0.86 keeps
+    # 93% of STS pairs scored >= 3.0 ("roughly equivalent") and drops 78% of pairs scored < 1.0.
+    # e5 cosines sit in a narrow high band, so this number is for e5-small only.
+    pair_threshold: float = 0.86
+    pair_top_k: int = 5  # neighbours per claim in other articles (curve in eval/bench)
+
+    # --- infer -----------------------------------------------------------------------------
+    nli_model: str = "claimcheck-nli"  # the shipped model, a local folder or a hub id
+    nli_batch_size: int = 32
+    nli_max_length: int = 256
+
+    # --- judge -----------------------------------------------------------------------------
+    # Set on the written test set eval/judge_cases.jsonl and SICK-NL dev (eval/results/):
+    # a contradiction must be clear in at least one direction, an agreement in both.
+    contradiction_threshold: float = 0.70
+    agreement_threshold: float = 0.60
+    # Explicit times that differ only count when the model also sees some conflict; weekdays
+    # of different events ("killed on Friday", "attacked on Tuesday") must not clash.
+    time_clash_threshold: float = 0.35
+
+    device: str | None = None  # None: CUDA when present, else CPU
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ClaimcheckError(Errors.E303.format(option=", ".join(unknown), why="unknown setting"))
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def cache_dir() -> Path:
+    """Where rebuilt models live: $CLAIMCHECK_CACHE, else $XDG_CACHE_HOME/claimcheck, else ~/.cache."""
+    if os.environ.get("CLAIMCHECK_CACHE"):
+        return Path(os.environ["CLAIMCHECK_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "claimcheck"

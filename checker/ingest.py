@@ -1,0 +1,151 @@
+"""Read articles from .txt, .jsonl and .html files, directories (recursively) and stdin."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from checker.config import LIMITS
+from checker.errors import ClaimcheckError, Errors
+from checker.types import Article
+
+SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
+_DATE_LINE = re.compile(r"^\s*date\s+(\S+)\s*$", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_OPTIONAL_FIELDS = ("title", "date", "source", "url", "lang")
+
+
+def read_articles(paths: Iterable[str]) -> list[Article]:
+    """Articles from every path in order (``-`` is stdin, read as JSONL when it looks like JSON).
+
+    Raises:
+        ClaimcheckError: E201-E215 for a missing, empty, binary or malformed input, and for
+            duplicate article ids.
+    """
+    articles: list[Article] = []
+    for raw in paths:
+        articles.extend(_read_path(raw))
+    seen: dict[str, str] = {}
+    for article in articles:
+        where = article.path or "-"
+        if article.id in seen:
+            raise ClaimcheckError(Errors.E211.format(id=article.id, first=seen[article.id], second=where))
+        seen[article.id] = where
+    return articles
+
+
+def _read_path(raw: str) -> Iterator[Article]:
+    if raw == "-":
+        text = _decode(sys.stdin.buffer.read(LIMITS.max_input_bytes + 1), "<stdin>")
+        if text.lstrip().startswith("{"):
+            yield from parse_jsonl(text, "<stdin>")
+        else:
+            yield parse_txt(text, "stdin", "<stdin>")
+        return
+    path = Path(raw)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        if not files:
+            raise ClaimcheckError(Errors.E209.format(path=path))
+        for file in files:
+            yield from _read_file(file)
+    elif path.is_file():
+        yield from _read_file(path)
+    else:
+        raise ClaimcheckError(Errors.E201.format(path=path))
+
+
+def _read_file(path: Path) -> Iterator[Article]:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ClaimcheckError(Errors.E207.format(path=path, suffix=suffix or "(none)"))
+    size = path.stat().st_size
+    if size > LIMITS.max_input_bytes:
+        raise ClaimcheckError(Errors.E208.format(path=path, size=size, limit=LIMITS.max_input_bytes))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ClaimcheckError(Errors.E213.format(path=path, why=exc.strerror)) from exc
+    text = _decode(data, str(path))
+    if suffix == ".jsonl":
+        yield from parse_jsonl(text, str(path))
+    elif suffix in (".html", ".htm"):
+        yield parse_html(text, path.stem, str(path))
+    else:
+        yield parse_txt(text, path.stem, str(path))
+
+
+def _decode(data: bytes, where: str) -> str:
+    if len(data) > LIMITS.max_input_bytes:
+        raise ClaimcheckError(Errors.E208.format(path=where, size=len(data), limit=LIMITS.max_input_bytes))
+    if not data.strip():
+        raise ClaimcheckError(Errors.E202.format(path=where))
+    if b"\x00" in data[:8192]:
+        raise ClaimcheckError(Errors.E203.format(path=where))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ClaimcheckError(Errors.E204.format(path=where, offset=exc.start)) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_txt(text: str, article_id: str, where: str) -> Article:
+    """A .txt article: an optional first line ``date YYYY-MM[-DD]``, then the body."""
+    date = None
+    first, _, rest = text.partition("\n")
+    match = _DATE_LINE.match(first)
+    if match:
+        date = match.group(1)
+        if not _ISO_DATE.match(date):
+            raise ClaimcheckError(Errors.E210.format(path=where, line=first.strip()))
+        text = rest
+    if not text.strip():
+        raise ClaimcheckError(Errors.E202.format(path=where))
+    return Article(id=article_id, text=text, date=date, path=where)
+
+
+def parse_jsonl(text: str, where: str) -> Iterator[Article]:
+    """One article a line: ``id`` and ``text`` required; title, date, source, url, lang optional."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=exc.msg)) from exc
+        if not isinstance(record, dict):
+            raise ClaimcheckError(Errors.E205.format(path=where, line=number, why="not a JSON object"))
+        for required in ("id", "text"):
+            value = record.get(required)
+            if isinstance(value, int) and required == "id":
+                record["id"] = str(value)
+            elif not isinstance(value, str) or not value.strip():
+                raise ClaimcheckError(Errors.E206.format(path=where, line=number, field=required))
+        extra = {}
+        for key in _OPTIONAL_FIELDS:
+            value = record.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=f"'{key}' must be a string"))
+            extra[key] = value
+        if extra["date"] and not _ISO_DATE.match(extra["date"][:10]):
+            raise ClaimcheckError(Errors.E205.format(path=where, line=number, why="'date' must be YYYY-MM[-DD]"))
+        if extra["date"]:
+            extra["date"] = extra["date"][:10]
+        yield Article(id=record["id"], text=record["text"], path=f"{where}:{number}", **extra)
+
+
+def parse_html(html: str, article_id: str, where: str) -> Article:
+    """Main text of an HTML page (trafilatura), with its title and date when the page has them."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
+    body = getattr(extracted, "text", None) if extracted is not None else None
+    if not body or not body.strip():
+        raise ClaimcheckError(Errors.E215.format(path=where))
+    date = getattr(extracted, "date", None)
+    return Article(id=article_id, text=body, title=getattr(extracted, "title", None),
+                   date=date if date and _ISO_DATE.match(date) else None,
+                   source=getattr(extracted, "sitename", None), url=getattr(extracted, "url", None), path=where)

