@@ -68,7 +68,7 @@ def read_e5_file(path: str | Path) -> E5File:
         raise ClaimcheckError(Errors.E101.format(path=path, why="bad magic"))
     try:
         return _parse(blob)
-    except (struct.error, UnicodeDecodeError, IndexError) as exc:
+    except (struct.error, UnicodeDecodeError, IndexError, ValueError) as exc:
         raise ClaimcheckError(Errors.E101.format(path=path, why=f"truncated ({exc})")) from exc
 
 

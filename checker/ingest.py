@@ -13,7 +13,8 @@ from checker.errors import ClaimcheckError, Errors
 from checker.types import Article
 
 SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
-_DATE_LINE = re.compile(r"^\s*date\s+(\S+)\s*$", re.IGNORECASE)
+# "date 2020-01" at the very start; the body may follow on the same line (as in seeds/).
+_DATE_PREFIX = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*\n?", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _OPTIONAL_FIELDS = ("title", "date", "source", "url", "lang")
 
@@ -93,15 +94,14 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def parse_txt(text: str, article_id: str, where: str) -> Article:
-    """A .txt article: an optional first line ``date YYYY-MM[-DD]``, then the body."""
+    """A .txt article: an optional leading ``date YYYY-MM[-DD]`` (the body may follow on its line)."""
     date = None
-    first, _, rest = text.partition("\n")
-    match = _DATE_LINE.match(first)
+    match = _DATE_PREFIX.match(text)
     if match:
         date = match.group(1)
         if not _ISO_DATE.match(date):
-            raise ClaimcheckError(Errors.E210.format(path=where, line=first.strip()))
-        text = rest
+            raise ClaimcheckError(Errors.E210.format(path=where, line=text.partition("\n")[0].strip()[:60]))
+        text = text[match.end():]
     if not text.strip():
         raise ClaimcheckError(Errors.E202.format(path=where))
     return Article(id=article_id, text=text, date=date, path=where)

@@ -1,0 +1,111 @@
+"""Ingest: .txt/.jsonl/.html files, directories, stdin, and every bad input as a coded error."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from checker.errors import ClaimcheckError
+from checker.ingest import parse_txt, read_articles
+from tests.conftest import SEEDS
+
+
+def _code(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.code
+
+
+def test_ingest_reads_seed_directory_with_dates():
+    articles = read_articles([str(SEEDS)])
+    assert [a.id for a in articles] == ["000_045f236b697109b6", "004_91b7de1fc477113f"]
+    assert [a.date for a in articles] == ["2020-01", None]
+    assert articles[0].text.startswith("De Iraanse Revolutionaire Garde")
+
+
+def test_ingest_date_line_may_start_with_space_and_is_optional():
+    assert parse_txt(" date 2020-01-08\nBody text.", "x", "x.txt").date == "2020-01-08"
+    same_line = parse_txt(" date 2020-01 Body text.", "x", "x.txt")
+    assert (same_line.date, same_line.text) == ("2020-01", "Body text.")
+    assert parse_txt("Body text.", "x", "x.txt").date is None
+
+
+def test_ingest_jsonl_fields(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"id": "a1", "text": "Iran vuurde raketten af.", "title": "T", "date": "2020-01-08",
+                                "source": "NOS", "url": "https://nos.nl/x", "lang": "nl"}) + "\n\n"
+                    + json.dumps({"id": 7, "text": "Second article."}) + "\n")
+    first, second = read_articles([str(path)])
+    assert (first.id, first.source, first.lang, first.date) == ("a1", "NOS", "nl", "2020-01-08")
+    assert second.id == "7"
+
+
+def test_ingest_html_extracts_main_text(tmp_path):
+    body = " ".join(["De Iraanse Revolutionaire Garde heeft twee legerbases in Irak gebombardeerd."] * 5)
+    page = (f"<html><head><title>Aanval</title></head><body><nav>Menu Home Sport</nav>"
+            f"<article><h1>Aanval op bases</h1><p>{body}</p><p>{body}</p></article></body></html>")
+    (tmp_path / "page.html").write_text(page)
+    (article,) = read_articles([str(tmp_path / "page.html")])
+    assert article.id == "page"
+    assert "legerbases in Irak gebombardeerd" in article.text
+    assert "Menu Home Sport" not in article.text
+
+
+def test_ingest_stdin_txt_and_jsonl(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"date 2020-01\nEen artikel van stdin.")))
+    (article,) = read_articles(["-"])
+    assert (article.id, article.date) == ("stdin", "2020-01")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"id": "j", "text": "Uit JSONL."}\n')))
+    assert read_articles(["-"])[0].id == "j"
+
+
+@pytest.mark.parametrize(("name", "content", "code"), [
+    ("empty.txt", b"", "E202"),
+    ("blank.txt", b"  \n\n ", "E202"),
+    ("binary.txt", b"\x00\x01\x02PNG\x00", "E203"),
+    ("latin1.txt", "Caf\u00e9 in Den Haag".encode("latin-1"), "E204"),
+    ("broken.jsonl", b'{"id": "a", "text": "ok"}\n{"id": "b", "text": \n', "E205"),
+    ("list.jsonl", b'["not", "an", "object"]\n', "E205"),
+    ("noid.jsonl", b'{"text": "no id"}\n', "E206"),
+    ("emptytext.jsonl", b'{"id": "x", "text": "  "}\n', "E206"),
+    ("baddate.txt", b"date 8-1-2020\nBody.", "E210"),
+    ("image.png", b"\x89PNG", "E207"),
+])
+def test_ingest_bad_input_is_a_coded_error(tmp_path, name, content, code):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(path)])
+    assert _code(excinfo) == code
+
+
+def test_ingest_missing_path_and_empty_directory(tmp_path):
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(tmp_path / "nope")])
+    assert _code(excinfo) == "E201"
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(tmp_path)])
+    assert _code(excinfo) == "E209"
+
+
+def test_ingest_duplicate_ids_are_rejected(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "same.txt").write_text("Eerste tekst.")
+    (tmp_path / "b" / "same.txt").write_text("Tweede tekst.")
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(tmp_path)])
+    assert _code(excinfo) == "E211"
+
+
+def test_ingest_huge_file_is_refused(tmp_path, monkeypatch):
+    from checker import ingest
+    from checker.config import Limits
+
+    monkeypatch.setattr(ingest, "LIMITS", Limits(max_input_bytes=100))
+    path = tmp_path / "big.txt"
+    path.write_text("x" * 101)
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(path)])
+    assert _code(excinfo) == "E208"

