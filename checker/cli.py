@@ -185,7 +185,10 @@ COMMANDS: dict[str, Command] = {"verify": cmd_verify, "nli": cmd_nli, "models": 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="claimcheck: %(message)s", stream=sys.stderr)
-    args = build_parser(COMMANDS).parse_args(argv)
+    try:
+        args = build_parser(COMMANDS).parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return int(exc.code or 0)
     if getattr(args, "quiet", False):
         logging.getLogger().setLevel(logging.ERROR)
     try:

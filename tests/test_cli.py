@@ -1,0 +1,99 @@
+"""CLI: formats, exit codes, stdout/stderr discipline and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from checker.cli import main
+from tests.conftest import SEEDS
+
+
+@pytest.fixture()
+def tiny_args(tiny_model_dirs):
+    return ["--nli-model", str(tiny_model_dirs["nli"]), "--embed-model", str(tiny_model_dirs["embed"]),
+            "--threshold", "0.0", "--device", "cpu"]
+
+
+def test_cli_verify_json_shape(tiny_args, capsys):
+    code = main(["verify", str(SEEDS), "--format", "json", *tiny_args])
+    out = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)
+    assert set(out) >= {"findings", "articles", "stats", "schema_version"}
+    assert [a["id"] for a in out["articles"]] == ["000_045f236b697109b6", "004_91b7de1fc477113f"]
+    assert out["stats"]["candidate_pairs"] <= out["stats"]["all_cross_article_pairs"]
+    for finding in out["findings"]:
+        assert finding["verdict"] in ("agreement", "contradiction", "update")
+        for claim in finding["claims"]:
+            assert set(claim) >= {"article", "text", "start", "end"}
+
+
+def test_cli_verify_markdown_to_output_file(tiny_args, tmp_path, capsys):
+    target = tmp_path / "deep" / "report.md"
+    main(["verify", str(SEEDS), "--format", "markdown", "--output", str(target), *tiny_args])
+    assert capsys.readouterr().out == ""
+    assert target.read_text().startswith("# claimcheck report")
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["verify", "no/such/dir"], "E201"),
+    (["verify", str(SEEDS), "--format", "pdf"], "E301"),
+    (["verify", str(SEEDS), "--top-k", "x"], "E303"),
+    (["nli", "missing.jsonl"], "E201"),
+    (["models", "path", "bogus"], "E105"),
+])
+def test_cli_errors_are_one_line_exit_2(argv, code, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"[{code}]" in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize(("content", "code"), [(b"", "E202"), (b"\x00\x00\xff", "E203"), (b"\xff\xfe broken", "E204")])
+def test_cli_verify_bad_files(tmp_path, capsys, content, code):
+    (tmp_path / "a.txt").write_bytes(content)
+    assert main(["verify", str(tmp_path / "a.txt")]) == 2
+    assert f"[{code}]" in capsys.readouterr().err
+
+
+def test_cli_nli_reads_jsonl_and_keeps_order(tiny_model_dirs, tmp_path, capsys):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(json.dumps({"premise": p, "hypothesis": h}) for p, h in
+                               [("Een man speelt gitaar.", "Niemand speelt gitaar."), ("A", "B"), ("C", "D")]))
+    assert main(["nli", str(pairs), "--nli-model", str(tiny_model_dirs["nli"])]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 3
+    for line in lines:
+        assert line["label"] in ("entailment", "neutral", "contradiction")
+        assert abs(sum(line["probs"].values()) - 1) < 1e-4
+        assert line["label"] == max(line["probs"], key=line["probs"].get)
+
+
+def test_cli_nli_malformed_pairs(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"premise": "only premise"}\n')
+    assert main(["nli", str(bad)]) == 2
+    assert "[E212]" in capsys.readouterr().err
+
+
+def test_cli_nli_model_without_nli_labels(tiny_model_dirs, tmp_path, capsys):
+    import shutil
+
+    odd = tmp_path / "odd"
+    shutil.copytree(tiny_model_dirs["nli"], odd)
+    config = json.loads((odd / "config.json").read_text())
+    config["id2label"] = {"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"}
+    (odd / "config.json").write_text(json.dumps(config))
+    (tmp_path / "p.jsonl").write_text('{"premise": "a", "hypothesis": "b"}\n')
+    assert main(["nli", str(tmp_path / "p.jsonl"), "--nli-model", str(odd)]) == 2
+    assert "[E106]" in capsys.readouterr().err
+
+
+def test_cli_entry_point_runs_as_a_process():
+    """The installed console script: --version on stdout, usage errors as exit 2."""
+    done = subprocess.run([sys.executable, "-m", "checker", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("claimcheck ")
+    done = subprocess.run([sys.executable, "-m", "checker", "verify"], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
