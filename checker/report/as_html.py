@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any
 from importlib import resources
 from urllib.parse import quote
 
@@ -71,7 +72,7 @@ def context(claim: Claim, article: Article | None) -> tuple[str, int, int]:
     return before + claim.text + text[claim.end:hi] + tail, _utf16(before), _utf16(before + claim.text)
 
 
-def payload(report: Report) -> dict[str, object]:
+def payload(report: Report) -> dict[str, Any]:
     """What the page's script reads: finding records (as ``--format json``) with their contexts, deduplicated."""
     articles = {a.id: a for a in report.articles}
     snippets: dict[str, int] = {}
