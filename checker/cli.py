@@ -160,7 +160,7 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     v.add_argument("--output", "-o", help="write the report here instead of stdout")
     v.add_argument("--embed-model", default="e5-small")
     v.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
-    v.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.86)")
+    v.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.85)")
     v.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     model_options(v)
     v.set_defaults(func=commands["verify"])
