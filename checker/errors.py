@@ -65,6 +65,8 @@ class Errors:
     # engine
     E501 = "the Ray engine needs the 'ray' extra: pip install 'claimcheck[ray]'"
     E502 = "the ONNX backend needs the 'onnx' extra: pip install 'claimcheck[onnx]'"
+    # store (added with the store issue)
+    E407 = "store {path} has schema version {found}, older than this claimcheck ({supported}); back it up, then run `claimcheck migrate --store {path}`"
 
 
 for _name, _message in list(vars(Errors).items()):

@@ -1,0 +1,520 @@
+"""The corpus store: articles, claims (offsets and vectors) and findings in SQLite, plus a usearch index.
+
+SQLite is the source of truth. It runs in WAL mode, so readers (``ci``) never block the one
+writer, and every write is one ``BEGIN IMMEDIATE`` transaction with a busy timeout, so two
+ingests queue instead of failing or losing rows. A process killed mid-ingest leaves the batches
+it committed and nothing else; the next ingest skips them by content hash.
+
+The vector index (``DB.usearch`` beside the database, docs/store.md) is a derived file: its keys
+are claim row ids, which ``AUTOINCREMENT`` never reuses, so the index matches the database when it
+has as many vectors, the same highest key and the same vector under that key. A missing, stale or
+corrupt index is brought up to date from SQLite: written back (temp file + ``os.replace``) by
+writers, kept in memory by read-only users. Read-only users open SQLite with ``mode=ro`` and never
+write the database or the index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from checker import __version__
+from checker.errors import ClaimcheckError, Errors
+from checker.report.records import finding_key, finding_record
+from checker.types import Article, Claim, Finding
+
+logger = logging.getLogger(__name__)
+
+APPLICATION_ID = 0x436C4368  # "ClCh" in the SQLite header (PRAGMA application_id): a claimcheck store
+BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another one before E404
+INDEX_SUFFIX = ".usearch"
+_CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
+
+# MIGRATIONS[v] takes a store from schema version v to v + 1; version 0 is an empty file.
+# Statements are separated by ";\n" and run one by one inside one transaction (executescript
+# would commit halfway).
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        content_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        title TEXT, date TEXT, source TEXT, url TEXT, lang TEXT, path TEXT
+    );
+    CREATE TABLE claims (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        lang TEXT NOT NULL,
+        paragraph_start INTEGER NOT NULL,
+        paragraph_end INTEGER NOT NULL,
+        attribution TEXT,
+        vector BLOB NOT NULL,
+        UNIQUE (article_id, idx)
+    );
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        score REAL NOT NULL,
+        a_article TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        a_index INTEGER NOT NULL,
+        b_article TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        b_index INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        UNIQUE (key, a_article, b_article)
+    );
+    CREATE INDEX findings_b_article ON findings(b_article)
+    """,
+)
+
+
+def schema_version() -> int:
+    """The schema version this claimcheck writes (the number of migrations)."""
+    return len(MIGRATIONS)
+
+
+def index_path(db: Path) -> Path:
+    return db.with_name(db.name + INDEX_SUFFIX)
+
+
+def content_hash(article: Article) -> str:
+    """What decides "same article": the text and the metadata the judge uses, not where it was read."""
+    fields = [article.text, article.title, article.date, article.source, article.url, article.lang]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One article ready to store: its claims and their vectors, shape ``(len(claims), dim)``."""
+
+    article: Article
+    claims: list[Claim]
+    vectors: np.ndarray
+
+
+def _sqlite_errors(method):
+    """Turn SQLite failures inside a store method into E404 (locked) or E401 (corrupt)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ClaimcheckError(Errors.E404.format(path=self.path, seconds=int(BUSY_TIMEOUT_S))) from exc
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why=str(exc))) from exc
+        except sqlite3.DatabaseError as exc:
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why=str(exc))) from exc
+
+    return wrapper
+
+
+class Store:
+    """An open store. ``Store.open(path)`` is read-only; ``write=True`` creates the store if needed."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, writable: bool):
+        self.path = path
+        self.conn = conn
+        self.writable = writable
+        self._index: Any = None  # usearch.index.Index, loaded on first use
+
+    @classmethod
+    def open(cls, path: str | Path, *, write: bool = False, upgrade: bool = False) -> Store:
+        """Open (``write``: create) a store and check it is a claimcheck store of this schema.
+
+        Args:
+            write: open read-write, creating the store when the file is missing or empty.
+            upgrade: with ``write``, apply the migrations an older store lacks.
+
+        Raises:
+            ClaimcheckError: E403 missing (read-only), E401 not a claimcheck store, E402 newer
+                schema, E407 older schema (upgrade with ``claimcheck migrate``).
+        """
+        path = Path(path)
+        if not write and not path.exists():
+            raise ClaimcheckError(Errors.E403.format(path=path))
+        if path.is_dir():
+            raise ClaimcheckError(Errors.E401.format(path=path, why="a directory"))
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"{path.absolute().as_uri()}?mode={'rwc' if write else 'ro'}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ClaimcheckError(Errors.E401.format(path=path, why=str(exc))) from exc
+        store = cls(path, conn, write)
+        try:
+            store._prepare(upgrade)
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @_sqlite_errors
+    def _prepare(self, upgrade: bool) -> None:
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        found = self.version()
+        if found > schema_version():
+            raise ClaimcheckError(Errors.E402.format(path=self.path, found=found, supported=schema_version()))
+        if self.writable:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            if found == 0 or (upgrade and found < schema_version()):
+                self.migrate()
+                return
+        if found == 0:
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why="an empty file"))
+        if found < schema_version():
+            raise ClaimcheckError(Errors.E407.format(path=self.path, found=found, supported=schema_version()))
+
+    def version(self) -> int:
+        """The schema version in the file: 0 for an empty database; E401 for anything not ours."""
+        try:
+            app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why=str(exc))) from exc
+        if not tables and app_id == 0:
+            return 0
+        if app_id != APPLICATION_ID or "meta" not in tables:
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why="an SQLite database of another application"))
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or not str(row[0]).isdigit():
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why="no schema version in its meta table"))
+        return int(row[0])
+
+    @_sqlite_errors
+    def migrate(self) -> tuple[int, int]:
+        """Apply the missing migrations in one transaction; returns (version before, version after)."""
+        with self._write():
+            before = self.version()  # again: another process may have migrated meanwhile
+            for migration in MIGRATIONS[before:]:
+                for statement in migration.split(";\n"):
+                    self.conn.execute(statement)
+            if before < schema_version():
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self._set_meta(schema_version=schema_version(), claimcheck=__version__)
+        return before, schema_version()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``) so concurrent writers queue."""
+        if not self.writable:
+            raise RuntimeError("store opened read-only")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees the same committed state."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def _set_meta(self, **values: object) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                              [(k, str(v)) for k, v in values.items()])
+
+    @_sqlite_errors
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+
+    def check_embedder(self, embedder: str) -> None:
+        """E406 unless the store is empty or was built with ``embedder`` (vectors must be comparable)."""
+        found = self.meta().get("embedder")
+        if found is not None and found != embedder:
+            raise ClaimcheckError(Errors.E406.format(path=self.path, found=found, expected=embedder))
+
+    # --- writes ------------------------------------------------------------------------------
+
+    @_sqlite_errors
+    def add(self, entries: Sequence[Entry], *, embedder: str, findings: Sequence[Finding] = ()) -> Counter:
+        """Store articles (replacing an id whose content changed) and findings in one transaction.
+
+        Returns:
+            Counts of ``added``, ``replaced`` and ``unchanged`` articles and of ``claims`` written.
+        """
+        counts: Counter = Counter()
+        with self._write():
+            if entries:
+                self._claim_embedder(embedder, int(entries[0].vectors.shape[1]))
+            for entry in entries:
+                outcome = self._put(entry)
+                counts[outcome] += 1
+                if outcome != "unchanged":
+                    counts["claims"] += len(entry.claims)
+            self._put_findings(findings)
+        return counts
+
+    def _claim_embedder(self, embedder: str, dim: int) -> None:
+        """Record the embedder of a new store; E406 when a store's embedder or dimension differs."""
+        self.check_embedder(embedder)
+        found = self.meta().get("dim")
+        if found is None:
+            self._set_meta(embedder=embedder, dim=dim)
+        elif found != str(dim):
+            raise ClaimcheckError(Errors.E406.format(path=self.path, found=f"{embedder} ({found} dims)",
+                                                     expected=f"{embedder} ({dim} dims)"))
+
+    def _put(self, entry: Entry) -> str:
+        article, digest = entry.article, content_hash(entry.article)
+        row = self.conn.execute("SELECT content_hash FROM articles WHERE id = ?", (article.id,)).fetchone()
+        if row is not None and row[0] == digest:
+            return "unchanged"
+        if len(entry.claims) != len(entry.vectors):
+            raise ValueError(f"{article.id}: {len(entry.claims)} claims but {len(entry.vectors)} vectors")
+        if row is not None:
+            self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))  # cascades to claims, findings
+        self.conn.execute(
+            "INSERT INTO articles (id, content_hash, text, title, date, source, url, lang, path)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article.id, digest, article.text, article.title, article.date, article.source, article.url,
+             article.lang, article.path))
+        self.conn.executemany(
+            'INSERT INTO claims (article_id, idx, text, start, "end", lang, paragraph_start, paragraph_end,'
+            " attribution, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(c.article_id, c.index, c.text, c.start, c.end, c.lang, c.paragraph[0], c.paragraph[1],
+              c.attribution, np.asarray(v, dtype="<f4").tobytes()) for c, v in zip(entry.claims, entry.vectors)])
+        return "replaced" if row is not None else "added"
+
+    def _put_findings(self, findings: Sequence[Finding]) -> None:
+        """Findings whose two articles are both stored (a corpus article replaced meanwhile drops out)."""
+        rows = []
+        for f in findings:
+            articles = self._articles([f.a.article_id, f.b.article_id])
+            if len(articles) == 2:
+                rows.append((finding_key(f), f.verdict, f.score, f.a.article_id, f.a.index, f.b.article_id,
+                             f.b.index, json.dumps(finding_record(f, articles), ensure_ascii=False, sort_keys=True)))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO findings (key, verdict, score, a_article, a_index, b_article, b_index, record)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    @_sqlite_errors
+    def hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """Content hash of each stored article among ``ids``."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(ids)):
+            out.update(self.conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({_marks(chunk)})",
+                                         chunk).fetchall())
+        return out
+
+    @_sqlite_errors
+    def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        return self._articles(ids)
+
+    def _articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            for row in self.conn.execute("SELECT id, text, title, date, source, url, lang, path FROM articles"
+                                         f" WHERE id IN ({_marks(chunk)})", chunk):
+                out[row[0]] = Article(*row)
+        return out
+
+    @_sqlite_errors
+    def claims(self, keys: Iterable[int]) -> tuple[list[Claim], np.ndarray]:
+        """Stored claims by row id (ordered by id) and their vectors, shape ``(n, dim)``."""
+        claims, vectors = [], []
+        for chunk in _chunks(sorted({int(k) for k in keys})):
+            for row in self.conn.execute(
+                    'SELECT article_id, idx, text, start, "end", lang, paragraph_start, paragraph_end, attribution,'
+                    f" vector FROM claims WHERE id IN ({_marks(chunk)}) ORDER BY id", chunk):
+                claims.append(Claim(article_id=row[0], index=row[1], text=row[2], start=row[3], end=row[4],
+                                    lang=row[5], paragraph=(row[6], row[7]), attribution=row[8]))
+                vectors.append(np.frombuffer(row[9], dtype="<f4"))
+        return claims, _stack(vectors, self.dim())
+
+    def dim(self) -> int:
+        return int(self.meta().get("dim", 0))
+
+    @_sqlite_errors
+    def counts(self) -> dict[str, object]:
+        """Counts of articles, claims and findings (by verdict) and the schema version."""
+        verdicts = dict(self.conn.execute("SELECT verdict, count(*) FROM findings GROUP BY verdict").fetchall())
+        return {
+            "schema_version": self.version(),
+            "articles": self.conn.execute("SELECT count(*) FROM articles").fetchone()[0],
+            "claims": self.conn.execute("SELECT count(*) FROM claims").fetchone()[0],
+            "findings": sum(verdicts.values()),
+            "findings_by_verdict": {v: verdicts.get(v, 0) for v in ("contradiction", "update", "agreement")},
+        }
+
+    @_sqlite_errors
+    def neighbours(self, vectors: np.ndarray, count: int, *, exclude: set[str],
+                   min_similarity: float) -> tuple[list[Claim], np.ndarray]:
+        """Stored claims among the ``count`` nearest of any query vector, outside the ``exclude``d articles.
+
+        Claims of excluded articles are fetched on top of ``count`` and dropped, so each query
+        still gets its ``count`` nearest from the rest. Neighbours below ``min_similarity``
+        (cosine, less a small margin for the index's rounding) are left out.
+        """
+        index = self.vector_index()
+        if len(index) == 0 or len(vectors) == 0:
+            return [], _stack([], self.dim())
+        skipped = 0
+        for chunk in _chunks(sorted(exclude)):
+            skipped += self.conn.execute(f"SELECT count(*) FROM claims WHERE article_id IN ({_marks(chunk)})",
+                                         chunk).fetchone()[0]
+        matches = index.search(np.asarray(vectors, dtype=np.float32), min(count + skipped, len(index)))
+        claims, found_vectors = self.claims(_similar_keys(matches, min_similarity))
+        keep = [i for i, c in enumerate(claims) if c.article_id not in exclude]
+        return [claims[i] for i in keep], found_vectors[keep]
+
+    # --- vector index --------------------------------------------------------------------------
+
+    def vector_index(self):  # -> usearch.index.Index
+        """The index of every stored claim vector, matching SQLite (brought up to date when needed)."""
+        if self._index is None:
+            self._index = self.sync_index()
+        return self._index
+
+    @_sqlite_errors
+    def index_in_sync(self) -> bool:
+        """Whether the index file beside the database matches it (no rebuild, no write)."""
+        with self._snapshot():
+            return self._matches(_restore(index_path(self.path), view=True))
+
+    @_sqlite_errors
+    def sync_index(self):  # -> usearch.index.Index
+        """Bring the index up to date from SQLite; a writer saves it (temp file + ``os.replace``).
+
+        Writers hold an exclusive ``flock`` on ``DB.usearch.lock`` meanwhile, so the last index
+        written is built from a snapshot that holds every earlier writer's commits.
+        """
+        path = index_path(self.path)
+        with _index_lock(path, self.writable):
+            with self._snapshot():
+                index = _restore(path, view=True)
+                if self._matches(index):
+                    return index
+                index = self._updated(_restore(path, view=False))
+            if self.writable:
+                tmp = path.with_name(path.name + ".tmp")
+                index.save(str(tmp))
+                os.replace(tmp, path)
+            else:
+                logger.warning("the vector index %s is missing or stale; rebuilt in memory (an ingest saves it)", path)
+        return index
+
+    def _matches(self, index) -> bool:
+        count, top = self.conn.execute("SELECT count(*), max(id) FROM claims").fetchone()
+        if index is None or len(index) != count:
+            return False
+        if count == 0:
+            return True
+        if index.ndim != self.dim() or int(np.max(np.asarray(index.keys))) != top:
+            return False
+        stored = np.frombuffer(self.conn.execute("SELECT vector FROM claims WHERE id = ?", (top,)).fetchone()[0], "<f4")
+        return bool(np.allclose(index[top], stored, atol=1e-6))
+
+    def _updated(self, index):
+        """``index`` (or a new one) with the stored vectors it lacks added and the deleted ones removed."""
+        from usearch.index import Index
+
+        dim = self.dim()
+        if index is None or index.ndim != dim or not self._matches_some(index):
+            index = Index(ndim=max(dim, 1), metric="cos", dtype="f32")
+        stored = np.asarray([row[0] for row in self.conn.execute("SELECT id FROM claims")], dtype=np.uint64)
+        held = np.asarray(index.keys, dtype=np.uint64)
+        gone = np.setdiff1d(held, stored)
+        if len(gone):
+            index.remove(gone)
+        new = np.setdiff1d(stored, held)
+        for chunk in _chunks(new.tolist(), 5000):
+            rows = self.conn.execute(f"SELECT id, vector FROM claims WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+            index.add(np.asarray([r[0] for r in rows], dtype=np.uint64),
+                      np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows]))
+        return index
+
+    def _matches_some(self, index) -> bool:
+        """Whether an old index holds this store's vectors (and not a foreign store's) for the keys it shares."""
+        keys = np.asarray(index.keys)
+        if len(keys) == 0:
+            return True
+        key = int(keys.max())
+        row = self.conn.execute("SELECT vector FROM claims WHERE id = ?", (key,)).fetchone()
+        return row is None or bool(np.allclose(index[key], np.frombuffer(row[0], "<f4"), atol=1e-6))
+
+
+def _restore(path: Path, view: bool):
+    """The index saved at ``path``, or None when it is missing or unreadable."""
+    from usearch.index import Index
+
+    if not path.is_file():
+        return None
+    try:
+        return Index.restore(str(path), view=view)
+    except (ValueError, RuntimeError, OSError) as exc:
+        logger.warning("ignoring unreadable vector index %s (%s)", path, exc)
+        return None
+
+
+def _similar_keys(matches, min_similarity: float) -> np.ndarray:
+    """Keys of the matches of one query (``Matches``) or many (``BatchMatches``) at or above ``min_similarity``."""
+    keys, distances = np.atleast_2d(matches.keys), np.atleast_2d(matches.distances)
+    counts = np.asarray(getattr(matches, "counts", [keys.shape[1]]))
+    found = np.arange(keys.shape[1])[None, :] < counts[:, None]
+    with np.errstate(invalid="ignore"):
+        found &= 1.0 - distances >= min_similarity - 1e-3  # cosine distance, rounded in the index
+    return np.unique(keys[found])
+
+
+@contextmanager
+def _index_lock(path: Path, exclusive: bool) -> Iterator[None]:
+    if not exclusive:
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _marks(chunk: list) -> str:
+    return ", ".join("?" * len(chunk))
+
+
+def _stack(vectors: list[np.ndarray], dim: int) -> np.ndarray:
+    return np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), dtype=np.float32)

@@ -1,0 +1,236 @@
+"""The SQLite store and its vector index, with hand-written vectors (no models)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from checker import store as store_module
+from checker.errors import ClaimcheckError
+from checker.pair import pair_claims
+from checker.store import Entry, Store, index_path
+from checker.types import Article, Claim, Finding
+
+DIM = 8
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def make_entry(article_id: str, n: int, seed: int = 0, text: str = "") -> Entry:
+    sentences = [f"Zin {i} van {article_id}{text}." for i in range(n)]
+    body = " ".join(sentences)
+    claims, pos = [], 0
+    for i, sentence in enumerate(sentences):
+        start = body.index(sentence, pos)
+        pos = start + len(sentence)
+        claims.append(Claim(article_id, i, sentence, start, pos, "nl", attribution="Pentagon" if i == 0 else None))
+    vectors = unit(np.random.default_rng(seed).normal(size=(n, DIM))) if n else np.zeros((0, DIM), np.float32)
+    return Entry(Article(id=article_id, text=body, date="2020-01-08", source="NOS"), claims, vectors)
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def db(tmp_path):
+    path = tmp_path / "corpus.db"
+    with Store.open(path, write=True) as store:
+        store.add([make_entry("a", 3, seed=1), make_entry("b", 4, seed=2)], embedder="fake")
+        store.sync_index()
+    return path
+
+
+def test_store_round_trips_articles_claims_and_vectors(db):
+    entry = make_entry("b", 4, seed=2)
+    with Store.open(db) as store:
+        assert store.articles(["b"])["b"] == Article(id="b", text=entry.article.text, date="2020-01-08", source="NOS")
+        assert store.counts() == {"schema_version": 1, "articles": 2, "claims": 7, "findings": 0,
+                                  "findings_by_verdict": {"contradiction": 0, "update": 0, "agreement": 0}}
+        assert store.meta()["embedder"] == "fake" and store.dim() == DIM
+        claims, vectors = store.claims(range(1, 8))
+    assert claims[3:] == entry.claims
+    np.testing.assert_array_equal(vectors[3:], entry.vectors)
+    for claim in claims[3:]:
+        assert entry.article.text[claim.start:claim.end] == claim.text
+
+
+def test_store_same_content_changes_nothing(db):
+    before = digest(db)
+    with Store.open(db, write=True) as store:
+        counts = store.add([make_entry("a", 3, seed=1)], embedder="fake")
+    assert counts == {"unchanged": 1}
+    assert digest(db) == before
+
+
+def test_store_new_text_replaces_article_claims_and_findings(db):
+    with Store.open(db, write=True) as store:
+        a, b = store.claims([1, 4])[0]
+        store.add([], embedder="fake", findings=[Finding("agreement", 0.9, a, b)])
+        assert store.counts()["findings"] == 1
+        counts = store.add([make_entry("a", 2, seed=3, text=" (bijgewerkt)")], embedder="fake")
+        assert counts == {"replaced": 1, "claims": 2}
+        assert store.counts()["claims"] == 6 and store.counts()["findings"] == 0
+        assert [c.text for c in store.claims(range(1, 20))[0] if c.article_id == "a"] == \
+            ["Zin 0 van a (bijgewerkt).", "Zin 1 van a (bijgewerkt)."]
+
+
+def test_store_failed_transaction_writes_nothing(db):
+    before = digest(db)
+    bad = Entry(make_entry("d", 2).article, make_entry("d", 2).claims, np.zeros((1, DIM), np.float32))
+    with Store.open(db, write=True) as store, pytest.raises(ValueError):
+        store.add([make_entry("c", 2), bad], embedder="fake")
+    with Store.open(db) as store:
+        assert store.hashes(["c", "d"]) == {}
+    assert digest(db) == before
+
+
+def test_store_refuses_another_embedder(db):
+    with Store.open(db, write=True) as store:
+        with pytest.raises(ClaimcheckError) as info:
+            store.add([make_entry("c", 1)], embedder="other")
+        assert info.value.code == "E406"
+        wide = make_entry("c", 1)
+        with pytest.raises(ClaimcheckError) as info:
+            store.add([Entry(wide.article, wide.claims, np.ones((1, DIM + 1), np.float32))], embedder="fake")
+        assert info.value.code == "E406"
+
+
+@pytest.mark.parametrize("content, code", [
+    (b"this is not a database at all, just some text" * 200, "E401"),
+    (b"SQLite format 3\x00" + b"\xff" * 4000, "E401"),
+    (b"", "E401"),
+])
+def test_store_rejects_files_that_are_not_stores(tmp_path, content, code):
+    path = tmp_path / "x.db"
+    path.write_bytes(content)
+    with pytest.raises(ClaimcheckError) as info:
+        Store.open(path)
+    assert info.value.code == code
+    if content:
+        with pytest.raises(ClaimcheckError) as info:
+            Store.open(path, write=True)
+        assert info.value.code == code
+    assert path.read_bytes() == content
+
+
+def test_store_rejects_a_foreign_sqlite_database(tmp_path):
+    path = tmp_path / "foreign.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE people (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    for write in (False, True):
+        with pytest.raises(ClaimcheckError) as info:
+            Store.open(path, write=write)
+        assert info.value.code == "E401"
+    assert digest(path) == before
+
+
+def test_store_missing_and_directory(tmp_path):
+    with pytest.raises(ClaimcheckError) as info:
+        Store.open(tmp_path / "missing.db")
+    assert info.value.code == "E403"
+    assert not (tmp_path / "missing.db").exists()
+    with pytest.raises(ClaimcheckError) as info:
+        Store.open(tmp_path)
+    assert info.value.code == "E401"
+
+
+def test_store_newer_schema_is_refused(db):
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    for write in (False, True):
+        with pytest.raises(ClaimcheckError) as info:
+            Store.open(db, write=write)
+        assert info.value.code == "E402"
+
+
+def test_store_older_schema_needs_migrate(db, monkeypatch):
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, "CREATE TABLE notes (text TEXT)"))
+    before = digest(db)
+    for write in (False, True):
+        with pytest.raises(ClaimcheckError) as info:
+            Store.open(db, write=write)
+        assert info.value.code == "E407"
+    assert digest(db) == before
+    with Store.open(db, write=True, upgrade=True) as store:
+        assert store.version() == 2
+        assert store.counts()["articles"] == 2
+        store.conn.execute("SELECT * FROM notes").fetchall()
+
+
+def test_store_new_store_is_wal_with_application_id(db):
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == store_module.APPLICATION_ID
+    conn.close()
+
+
+def all_pairs_reference(queries, query_vectors, stored, stored_vectors):
+    return pair_claims(queries, query_vectors, queries + stored, np.vstack([query_vectors, stored_vectors]),
+                       top_k=3, threshold=-1.0)
+
+
+def test_store_neighbours_give_the_same_pairs_as_the_whole_corpus(tmp_path):
+    entries = [make_entry(f"s{n:02d}", 5, seed=100 + n) for n in range(40)]
+    with Store.open(tmp_path / "c.db", write=True) as store:
+        store.add(entries, embedder="fake")
+        stored, stored_vectors = store.claims(range(1, 1000))
+        query = make_entry("new", 4, seed=999)
+        # one near-duplicate of a stored claim, and the stored copy of s03 that the new text replaces
+        query_vectors = unit(query.vectors + np.vstack([stored_vectors[7] * 3, np.zeros((3, DIM))]))
+        corpus, corpus_vectors = store.neighbours(query_vectors, 3, exclude={"new", "s03"}, min_similarity=-1.0)
+        assert all(c.article_id != "s03" for c in corpus)
+        keep = [i for i, c in enumerate(stored) if c.article_id != "s03"]
+        expected = all_pairs_reference(query.claims, query_vectors, [stored[i] for i in keep], stored_vectors[keep])
+        found = all_pairs_reference(query.claims, query_vectors, corpus, corpus_vectors)
+    assert [(p.a.key, p.b.key) for p in found] == [(p.a.key, p.b.key) for p in expected]
+
+
+def test_store_index_is_rebuilt_from_sqlite_when_missing_or_stale(db):
+    index = index_path(db)
+    assert index.exists()
+    with Store.open(db) as store:
+        assert store.index_in_sync()
+    index.unlink()
+    db_before = digest(db)
+    with Store.open(db) as store:  # read-only: rebuilt in memory, nothing written
+        assert not store.index_in_sync()
+        assert len(store.vector_index()) == 7
+    assert not index.exists() and digest(db) == db_before
+    with Store.open(db, write=True) as store:
+        store.sync_index()
+    saved = digest(index)
+    with Store.open(db, write=True) as store:
+        store.add([make_entry("c", 2, seed=5)], embedder="fake")  # the index is now one batch behind
+        assert not store.index_in_sync()
+        assert len(store.vector_index()) == 9
+        assert store.index_in_sync() and digest(index) != saved
+
+
+def test_store_corrupt_or_foreign_index_is_replaced(db, tmp_path):
+    index = index_path(db)
+    index.write_bytes(b"garbage" * 100)
+    with Store.open(db, write=True) as store:
+        assert len(store.sync_index()) == 7
+    other = tmp_path / "other.db"
+    with Store.open(other, write=True) as store:
+        store.add([make_entry("x", 7, seed=42)], embedder="fake")
+        store.sync_index()
+    shutil.copy(index_path(other), index)  # same keys and count, other vectors
+    with Store.open(db) as store:
+        assert not store.index_in_sync()
+        claims, _ = store.claims([7])
+        found, _ = store.neighbours(store.claims([7])[1], 1, exclude=set(), min_similarity=0.99)
+        assert found == claims
