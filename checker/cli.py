@@ -55,7 +55,7 @@ def _settings(args: argparse.Namespace):
     return Settings().with_overrides(
         nli_model=getattr(args, "nli_model", None), embed_model=getattr(args, "embed_model", None),
         pair_top_k=getattr(args, "top_k", None), pair_threshold=getattr(args, "threshold", None),
-        device=getattr(args, "device", None))
+        device=getattr(args, "device", None), nli_int8=getattr(args, "int8", None) or None)
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -123,7 +123,7 @@ def cmd_nli(args: argparse.Namespace) -> int:
     from checker.types import LABELS
 
     pairs = read_pairs(args.pairs)
-    model = NLIModel(args.nli_model, args.device)
+    model = NLIModel(args.nli_model, args.device, int8=args.int8)
     probs = model.predict(pairs, batch_size=args.batch_size)
     lines = []
     for row in probs:
@@ -153,6 +153,7 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--nli-model", default="claimcheck-nli", help="shipped model, local folder or hub id")
         p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+        p.add_argument("--int8", action="store_true", help="int8 NLI on CPU (faster; see eval/results/bench_nli.json)")
 
     v = sub.add_parser("verify", help="check a batch of articles against each other")
     v.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")

@@ -44,7 +44,7 @@ class Models:
     @classmethod
     def load(cls, settings: Settings) -> Models:
         return cls(Embedder(settings.embed_model, settings.device, settings.embed_batch_size),
-                   NLIModel(settings.nli_model, settings.device, settings.nli_max_length))
+                   NLIModel(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8))
 
 
 def verify(articles: list[Article], settings: Settings, models: Models, progress: Progress | None = None) -> Report:
