@@ -1,9 +1,153 @@
-"""Store commands (ingest, ci, baseline, stats): wired into the CLI by ``add_parsers``."""
+"""Store commands: ``ingest``, ``ci``, ``baseline``, ``stats`` and ``migrate`` (docs/store.md, docs/ci.md).
+
+Each command parses, calls ``checker.gate`` or ``checker.store``, renders and returns an exit code;
+``cli.main`` turns a ``ClaimcheckError`` into one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+
+from checker import cli
+from checker.errors import ClaimcheckError, Errors, ExitCode
+
+SUMMARY_FORMATS = ("text", "json")
+
+
+def _summary(doc: dict[str, object], fmt: str) -> str:
+    """``json``: the dict; ``text``: one ``key: value`` line each, nested dicts inline."""
+    if fmt == "json":
+        return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    inline = lambda v: ", ".join(f"{k}={x}" for k, x in v.items()) if isinstance(v, dict) else v  # noqa: E731
+    return "".join(f"{key}: {inline(value)}\n" for key, value in doc.items())
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from checker import gate
+    from checker.embed import Embedder
+    from checker.ingest import read_articles
+
+    cli._check_format(args.format, SUMMARY_FORMATS, "ingest")
+    if args.batch_size < 1:
+        raise ClaimcheckError(Errors.E303.format(option="--batch-size", why=f"{args.batch_size} is not >= 1"))
+    settings = cli._settings(args)
+    db = Path(args.store)
+    planned, unchanged = gate.plan_ingest(db, read_articles(args.paths), settings)
+    counts = gate.ingest(db, planned, lambda: Embedder(settings.embed_model, settings.device, settings.embed_batch_size),
+                         batch_size=args.batch_size, progress=cli._progress(args))
+    summary = {"added": counts["added"], "replaced": counts["replaced"],
+               "unchanged": unchanged + counts["unchanged"], "claims": counts["claims"]}
+    cli.write_output(_summary(summary, args.format), None)
+    return ExitCode.CLEAN
+
+
+def _check(args: argparse.Namespace):  # -> gate.GateResult
+    """The ``ci`` check shared by ``ci`` and ``baseline``: inputs and store validated before models load."""
+    from checker import gate
+    from checker.ingest import read_articles
+    from checker.pipeline import Models
+    from checker.segment import segment
+    from checker.store import Store
+
+    settings = cli._settings(args)
+    articles = read_articles(args.paths)
+    baseline = gate.load_baseline(args.baseline) if getattr(args, "baseline", None) else {}
+    with Store.open(args.store) as store:
+        store.check_embedder(gate.embedder_id(settings.embed_model))
+        claims = segment(articles, settings)
+        models = Models.load(settings)
+        return gate.check(store, articles, claims, settings, models, baseline, progress=cli._progress(args))
+
+
+def cmd_ci(args: argparse.Namespace) -> int:
+    from checker import gate
+
+    cli._check_format(args.format, gate.CI_FORMATS, "ci")
+    result = _check(args)
+    if args.ingest and not result.failing:
+        result.ingested = dict(gate.record(Path(args.store), result))
+    cli.write_output(gate.render(result, args.format), args.output)
+    return ExitCode.FINDINGS if result.failing else ExitCode.CLEAN
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from checker import gate
+
+    cli.write_output(gate.baseline_document(_check(args).findings), args.output)
+    return ExitCode.CLEAN
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from checker.store import Store
+
+    cli._check_format(args.format, SUMMARY_FORMATS, "stats")
+    with Store.open(args.store) as store:
+        meta = store.meta()
+        doc = dict(store.counts(), embedder=meta.get("embedder"), dim=int(meta.get("dim", 0)),
+                   index_in_sync=store.index_in_sync())
+    cli.write_output(_summary(doc, args.format), None)
+    return ExitCode.CLEAN
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from checker.store import Store
+
+    if not Path(args.store).is_file():
+        raise ClaimcheckError(Errors.E403.format(path=args.store))
+    with Store.open(args.store, write=True, upgrade=True) as store:
+        version = store.version()
+    cli.write_output(f"schema_version: {version}\n", None)
+    return ExitCode.CLEAN
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register the store commands on the ``claimcheck`` subparsers (filled in by the store issue)."""
+    """Register the store commands on the ``claimcheck`` subparsers."""
+
+    def store_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", required=True, metavar="DB", help="the SQLite store (index beside it: DB.usearch)")
+
+    def model_options(p: argparse.ArgumentParser, nli: bool) -> None:
+        p.add_argument("--embed-model", default=None, help="embedder: registered name or local folder (default e5-small);"
+                                                           " must be the one the store was built with")
+        if nli:
+            p.add_argument("--nli-model", default=None, help="shipped model, local folder or hub id")
+            p.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
+            p.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.86)")
+        p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+        p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    def check_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="+", help="the new articles: .txt/.jsonl/.html files, directories, or -")
+        store_option(p)
+        p.add_argument("--output", "-o", help="write here instead of stdout")
+        model_options(p, nli=True)
+
+    i = sub.add_parser("ingest", help="add articles to a store (unchanged ones are skipped)")
+    i.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
+    store_option(i)
+    i.add_argument("--batch-size", type=int, default=64, help="articles per transaction (default 64)")
+    i.add_argument("--format", default="text", help="|".join(SUMMARY_FORMATS))
+    model_options(i, nli=False)
+    i.set_defaults(func=cmd_ingest)
+
+    c = sub.add_parser("ci", help="check new articles against a store: exit 1 on contradictions not in the baseline")
+    check_options(c)
+    c.add_argument("--format", default="json", help="json|markdown|github")
+    c.add_argument("--baseline", metavar="FILE", help="accepted findings (written by `claimcheck baseline`)")
+    c.add_argument("--ingest", action="store_true", help="add the new articles to the store when the check passes")
+    c.set_defaults(func=cmd_ci)
+
+    b = sub.add_parser("baseline", help="write a baseline accepting the contradictions `ci` finds now")
+    check_options(b)
+    b.set_defaults(func=cmd_baseline)
+
+    s = sub.add_parser("stats", help="counts of articles, claims and findings in a store, and its schema version")
+    store_option(s)
+    s.add_argument("--format", default="text", help="|".join(SUMMARY_FORMATS))
+    s.set_defaults(func=cmd_stats)
+
+    m = sub.add_parser("migrate", help="upgrade a store to this claimcheck's schema (back it up first)")
+    store_option(m)
+    m.set_defaults(func=cmd_migrate)

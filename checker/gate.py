@@ -1,0 +1,260 @@
+"""The CI gate: check new articles against the stored corpus and against each other.
+
+Only the new articles are segmented and embedded. Their claims look up their nearest stored
+claims in the store's vector index. Those neighbours, with the new claims, are the corpus that
+``pair_claims`` searches, so each new claim gets the same top-k partners as it would against the
+whole corpus. Then ``score_pairs`` and ``judge`` run exactly as in ``verify``. In a ``ci`` finding
+the claim ``a`` is always from a new article, so annotations point at the new file.
+
+A baseline (docs/ci.md) lists accepted findings by ``finding_key``: the verdict and both normalised
+claim texts, never offsets. ``ci`` fails on contradictions outside the baseline and reports
+baseline entries that no longer match any finding (stale) without failing on them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from checker.config import Settings
+from checker.embed import Embedder
+from checker.errors import ClaimcheckError, Errors
+from checker.infer import score_pairs
+from checker.judge import judge
+from checker.pair import pair_claims
+from checker.pipeline import Models, Progress, Report, describe_settings, run_stats
+from checker.report.records import finding_key
+from checker.segment import segment_article
+from checker.store import Entry, Store, content_hash
+from checker.types import Article, CandidatePair, Claim, Finding
+
+BASELINE_VERSION = 1
+CI_FORMATS = ("json", "markdown", "github")
+MARKDOWN_LIMIT = 60_000  # characters; a GitHub comment holds 65,536
+
+
+def embedder_id(name: str) -> str:
+    """The embedder name a store records: a local folder as its absolute path, anything else as given."""
+    path = Path(name)
+    return str(path.resolve()) if path.is_dir() else name
+
+
+def entries(articles: list[Article], claims: list[Claim], vectors: np.ndarray) -> list[Entry]:
+    """Claims and vectors regrouped per article (an article without claims gets an empty entry)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for row, claim in enumerate(claims):
+        rows[claim.article_id].append(row)
+    return [Entry(a, [claims[i] for i in rows[a.id]], vectors[rows[a.id]]) for a in articles]
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+def plan_ingest(db: Path, articles: list[Article], settings: Settings) -> tuple[list[tuple[Article, list[Claim]]], int]:
+    """The articles the store lacks (new id or new content), segmented; and how many it already holds.
+
+    Everything that can fail on bad input happens here, before anything is written: the store is
+    opened read-only (E401, E402, E406, E407) and every article to add is segmented (E214).
+    """
+    stored: dict[str, str] = {}
+    if db.exists() and db.stat().st_size > 0:
+        with Store.open(db) as store:
+            store.check_embedder(embedder_id(settings.embed_model))
+            stored = store.hashes(a.id for a in articles)
+    todo = [a for a in articles if stored.get(a.id) != content_hash(a)]
+    return [(a, segment_article(a, settings)) for a in todo], len(articles) - len(todo)
+
+
+def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], Embedder], *,
+           batch_size: int = 64, progress: Progress | None = None) -> Counter:
+    """Embed and store ``planned`` articles, one transaction per batch, then save the vector index.
+
+    The embedder is loaded only when there is something to embed. A batch is embedded before its
+    transaction starts, so a writer holds the lock only to write, and a failure before the first
+    commit leaves no file behind. Killed midway, the store keeps the committed batches; running
+    the ingest again adds the rest.
+    """
+    counts: Counter = Counter()
+    store: Store | None = None
+    embedder: Embedder | None = None
+    try:
+        for start in range(0, len(planned), batch_size):
+            batch = planned[start : start + batch_size]
+            claims = [c for _, article_claims in batch for c in article_claims]
+            embedder = embedder or load_embedder()
+            vectors = embedder.encode([c.text for c in claims])
+            store = store or Store.open(db, write=True)
+            counts.update(store.add(entries([a for a, _ in batch], claims, vectors), embedder=embedder_id(embedder.name)))
+            if progress:
+                progress("ingest", start + len(batch), len(planned))
+        store = store or Store.open(db, write=True)
+        store.sync_index()
+    finally:
+        if store is not None:
+            store.close()
+    return counts
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+@dataclass
+class GateResult:
+    """A ``ci`` run: the report (findings outside the baseline) and what the baseline did."""
+
+    report: Report
+    findings: list[Finding]  # every finding, baselined ones included
+    baselined: list[str]  # keys of findings the baseline accepts
+    stale: list[str]  # baseline keys that match no finding
+    entries: list[Entry]  # the new articles with claims and vectors, for --ingest
+    embedder: str  # the embedder that made their vectors, as a store records it
+    store: str = ""
+    ingested: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failing(self) -> list[Finding]:
+        """Contradictions the baseline does not accept: these fail the check."""
+        return self.report.contradictions
+
+    def summary(self) -> dict[str, object]:
+        return {"store": self.store, "passed": not self.failing,
+                "failing": sorted({finding_key(f) for f in self.failing}),
+                "baselined": self.baselined, "stale_baseline": self.stale, "ingested": self.ingested}
+
+
+class _NLIProgress:
+    """Adds up the batch sizes ``score_pairs`` reports into (stage, done, total) calls."""
+
+    def __init__(self, progress: Progress, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        self.progress("nli", self.done, self.total)
+
+
+def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_ids: set[str],
+                    settings: Settings) -> list[CandidatePair]:
+    """Pairs of a new claim with a stored claim or a claim of another new article, new claim first.
+
+    Stored versions of the new articles (same id) are left out: the new text replaces them.
+    """
+    corpus, corpus_vectors = store.neighbours(vectors, settings.pair_top_k, exclude=new_ids,
+                                              min_similarity=settings.pair_threshold)
+    pairs = pair_claims(claims, vectors, claims + corpus, np.vstack([vectors, corpus_vectors]),
+                        top_k=settings.pair_top_k, threshold=settings.pair_threshold)
+    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]
+
+
+def check(store: Store, articles: list[Article], claims: list[Claim], settings: Settings, models: Models,
+          baseline: dict[str, dict] | None = None, progress: Progress | None = None) -> GateResult:
+    """Check the claims of new ``articles`` (segmented by the caller) against ``store``; writes nothing."""
+    started = time.perf_counter()
+    baseline = baseline or {}
+    new_ids = {a.id for a in articles}
+    vectors = models.embedder.encode([c.text for c in claims])
+    pairs = candidate_pairs(store, claims, vectors, new_ids, settings)
+    scored = score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size,
+                         progress=_NLIProgress(progress, 2 * len(pairs)) if progress else None)
+    known = store.articles({p.b.article_id for p in pairs} - new_ids) | {a.id: a for a in articles}
+    findings = judge(scored, known, settings)
+    reported = [f for f in findings if finding_key(f) not in baseline]
+    found_keys = {finding_key(f) for f in findings}
+    corpus = store.counts()
+    stats = run_stats(articles, claims, len(pairs), reported, started)
+    stats.update(corpus_articles=corpus["articles"], corpus_claims=corpus["claims"],
+                 all_cross_article_pairs=int(stats["all_cross_article_pairs"]) + len(claims) * int(corpus["claims"]),
+                 baselined=len(findings) - len(reported))
+    cited = sorted({f.b.article_id for f in reported} - new_ids)
+    report = Report([*articles, *(known[i] for i in cited)], claims, reported, stats,
+                    describe_settings(settings, models))
+    return GateResult(report, findings, baselined=sorted(found_keys & set(baseline)),
+                      stale=sorted(set(baseline) - found_keys), entries=entries(articles, claims, vectors),
+                      embedder=embedder_id(models.embedder.name), store=str(store.path))
+
+
+def record(db: Path, result: GateResult) -> Counter:
+    """``ci --ingest``: store the new articles and every finding in one transaction."""
+    with Store.open(db, write=True) as store:
+        counts = store.add(result.entries, embedder=result.embedder, findings=result.findings)
+        store.sync_index()
+    return counts
+
+
+# --- output --------------------------------------------------------------------------------------
+
+def render(result: GateResult, fmt: str) -> str:
+    """``json``: the verify report plus a ``ci`` section; ``markdown``: a pull-request comment;
+    ``github``: workflow annotations."""
+    from checker.report import RENDERERS, as_json
+
+    if fmt == "json":
+        doc = dict(as_json.to_dict(result.report), ci=result.summary())
+        return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        return _markdown(result, RENDERERS["markdown"])
+    notes = []
+    if result.baselined:
+        notes.append(f"{len(result.baselined)} finding(s) accepted by the baseline")
+    if result.stale:
+        notes.append(f"stale baseline entries (no matching finding): {', '.join(result.stale)}")
+    return RENDERERS["github"](result.report) + "".join(f"::notice title=claimcheck baseline::{n}\n" for n in notes)
+
+
+def _markdown(result: GateResult, render_report: Callable[[Report], str]) -> str:
+    """The markdown report, cut to fit one comment (agreements, listed last, go first), and the result."""
+    listed = shown = result.report.findings
+    while True:
+        text = render_report(replace(result.report, findings=shown))
+        if len(text) <= MARKDOWN_LIMIT or not shown:
+            break
+        shown = shown[: len(shown) // 2]
+    failing = len(result.failing)
+    lines = ["", "## Result", "",
+             f"**{'Failed' if failing else 'Passed'}**: {failing} contradiction(s) not in the baseline "
+             f"(checked against {result.report.stats.get('corpus_articles', 0)} stored articles)."]
+    if len(shown) < len(listed):
+        lines.append(f"Only {len(shown)} of {len(listed)} findings are listed; the JSON report has all.")
+    if result.baselined:
+        lines.append(f"Accepted by the baseline: {len(result.baselined)}.")
+    if result.stale:
+        lines.append(f"Stale baseline entries (match no finding): {', '.join(f'`{k}`' for k in result.stale)}.")
+    return text + "\n".join(lines) + "\n"
+
+
+# --- baseline ------------------------------------------------------------------------------------
+
+def baseline_document(findings: list[Finding]) -> str:
+    """A baseline accepting the contradictions among ``findings``: versioned JSON, stable order, no times."""
+    accepted = {finding_key(f): {"id": finding_key(f), "verdict": f.verdict, "articles": [f.a.article_id, f.b.article_id],
+                                 "claims": [f.a.text, f.b.text]} for f in findings if f.verdict == "contradiction"}
+    doc = {"version": BASELINE_VERSION, "tool": "claimcheck", "findings": [accepted[k] for k in sorted(accepted)]}
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def load_baseline(path: str) -> dict[str, dict]:
+    """Baseline entries by finding key.
+
+    Raises:
+        ClaimcheckError: E201 missing file, E213 unreadable, E405 not a baseline of a known version.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ClaimcheckError(Errors.E201.format(path=file))
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ClaimcheckError(Errors.E213.format(path=file, why=exc.strerror)) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ClaimcheckError(Errors.E405.format(path=file, why=f"not JSON ({exc})")) from exc
+    if not isinstance(doc, dict) or doc.get("version") != BASELINE_VERSION:
+        found = doc.get("version") if isinstance(doc, dict) else None
+        raise ClaimcheckError(Errors.E405.format(path=file, why=f"version {found!r}, expected {BASELINE_VERSION}"))
+    items = doc.get("findings")
+    if not isinstance(items, list) or not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in items):
+        raise ClaimcheckError(Errors.E405.format(path=file, why="'findings' must be a list of objects with an 'id'"))
+    return {e["id"]: e for e in items}

@@ -1,0 +1,158 @@
+"""The CI gate in-process with the tiny random models: pairing against the store, baselines, output.
+
+Verdicts from random models mean nothing, except where the quantity rule decides: "tientallen
+soldaten omgekomen" against the seed's "geen slachtoffers" is a contradiction whatever the NLI says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from checker import gate
+from checker.config import Settings
+from checker.errors import ClaimcheckError
+from checker.ingest import read_articles
+from checker.report.records import finding_key
+from checker.segment import segment
+from checker.store import Store, index_path
+from checker.types import Article
+from tests.conftest import SEEDS
+
+CONTRADICTING = Article(id="nieuw", lang="nl", path="nieuw.txt",
+                        text="Bij de aanval zijn tientallen Amerikaanse soldaten omgekomen.\n\n"
+                             "Iran vuurde raketten af op twee legerbases in Irak.")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def settings(tiny_model_dirs) -> Settings:
+    """Every stored claim is a candidate: the tiny model's similarities are random."""
+    return Settings(embed_model=str(tiny_model_dirs["embed"]), nli_model=str(tiny_model_dirs["nli"]),
+                    pair_threshold=-1.0, pair_top_k=100, device="cpu")
+
+
+@pytest.fixture()
+def db(tmp_path, settings, tiny_models) -> Path:
+    path = tmp_path / "corpus.db"
+    planned, unchanged = gate.plan_ingest(path, read_articles([str(SEEDS)]), settings)
+    assert unchanged == 0 and len(planned) == 2
+    counts = gate.ingest(path, planned, lambda: tiny_models.embedder, batch_size=1)
+    assert counts["added"] == 2 and counts["claims"] == sum(len(claims) for _, claims in planned)
+    return path
+
+
+def run_check(db: Path, settings, models, articles=(CONTRADICTING,), baseline=None) -> gate.GateResult:
+    with Store.open(db) as store:
+        return gate.check(store, list(articles), segment(articles, settings), settings, models, baseline)
+
+
+def test_gate_plan_ingest_validates_everything_before_writing(tmp_path, settings):
+    bad = Article(id="fr", text="Le président a parlé hier soir à la télévision nationale.", lang="fr")
+    with pytest.raises(ClaimcheckError) as info:
+        gate.plan_ingest(tmp_path / "new.db", [CONTRADICTING, bad], settings)
+    assert info.value.code == "E214"
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_gate_ingest_again_changes_nothing(db, settings):
+    before = (digest(db), digest(index_path(db)))
+    planned, unchanged = gate.plan_ingest(db, read_articles([str(SEEDS)]), settings)
+    assert planned == [] and unchanged == 2
+    gate.ingest(db, planned, lambda: pytest.fail("no model is loaded when nothing is new"))
+    assert (digest(db), digest(index_path(db))) == before
+
+
+def test_gate_ingest_refuses_another_embedder_before_writing(db, settings):
+    before = digest(db)
+    with pytest.raises(ClaimcheckError) as info:
+        gate.plan_ingest(db, [CONTRADICTING], Settings(embed_model="e5-small"))
+    assert info.value.code == "E406"
+    assert digest(db) == before
+
+
+def test_gate_check_pairs_new_claims_with_the_corpus_and_writes_nothing(db, settings, tiny_models):
+    before = (digest(db), digest(index_path(db)))
+    result = run_check(db, settings, tiny_models)
+    pairs_new_first = all(f.a.article_id == "nieuw" for f in result.findings)
+    assert pairs_new_first and result.findings
+    assert {f.b.article_id for f in result.findings} <= {p.stem for p in SEEDS.glob("*.txt")}
+    qty = [f for f in result.findings if any(r.code == "QTY_MISMATCH" for r in f.reasons)]
+    assert qty and qty[0].verdict == "contradiction" and "slachtoffers" in qty[0].b.text
+    assert result.failing and result.report.stats["corpus_articles"] == 2
+    assert (digest(db), digest(index_path(db))) == before
+
+
+def test_gate_new_text_of_a_stored_article_is_not_paired_with_its_old_version(db, settings, tiny_models):
+    seed = read_articles([str(SEEDS)])[0]
+    edited = Article(id=seed.id, text=seed.text.replace("geen slachtoffers", "tientallen doden"), path=seed.path)
+    claims = segment([edited, CONTRADICTING], settings)
+    with Store.open(db) as store:
+        pairs = gate.candidate_pairs(store, claims, tiny_models.embedder.encode([c.text for c in claims]),
+                                     {seed.id, "nieuw"}, settings)
+    sides = [c for p in pairs for c in (p.a, p.b)]
+    assert all(c in claims for c in sides if c.article_id == seed.id)  # never a stored claim of the old text
+    assert any({p.a.article_id, p.b.article_id} == {seed.id, "nieuw"} for p in pairs)  # new articles meet
+    assert all(p.a.article_id in (seed.id, "nieuw") for p in pairs)
+
+
+def test_gate_baseline_accepts_known_findings_and_reports_stale_ones(db, settings, tiny_models, tmp_path):
+    first = run_check(db, settings, tiny_models)
+    path = tmp_path / "baseline.json"
+    path.write_text(gate.baseline_document(first.findings))
+    baseline = gate.load_baseline(str(path))
+    assert set(baseline) == {finding_key(f) for f in first.findings if f.verdict == "contradiction"}
+    baseline["0123456789abcdef"] = {"id": "0123456789abcdef"}
+    second = run_check(db, settings, tiny_models, baseline=baseline)
+    assert not second.failing
+    assert second.stale == ["0123456789abcdef"]
+    assert second.baselined == sorted(set(baseline) - {"0123456789abcdef"})
+    assert second.report.stats["baselined"] == len(second.baselined)
+
+
+def test_gate_record_stores_the_new_articles_and_findings(db, settings, tiny_models):
+    result = run_check(db, settings, tiny_models)
+    counts = gate.record(db, result)
+    assert counts == {"added": 1, "claims": len(result.entries[0].claims)}
+    with Store.open(db) as store:
+        assert store.counts()["articles"] == 3
+        assert store.counts()["findings"] == len({(finding_key(f), f.a.article_id, f.b.article_id)
+                                                  for f in result.findings})
+        assert store.index_in_sync()
+
+
+def test_gate_render_formats(db, settings, tiny_models, monkeypatch):
+    result = run_check(db, settings, tiny_models, baseline={"0123456789abcdef": {"id": "0123456789abcdef"}})
+    doc = json.loads(gate.render(result, "json"))
+    assert doc["ci"]["passed"] is False and doc["ci"]["stale_baseline"] == ["0123456789abcdef"]
+    assert doc["ci"]["failing"] == sorted({finding_key(f) for f in result.failing})
+    github = gate.render(result, "github").splitlines()
+    assert github[0].startswith("::error file=nieuw.txt,line=1,")
+    assert github[-1] == "::notice title=claimcheck baseline::stale baseline entries (no matching finding): 0123456789abcdef"
+    markdown = gate.render(result, "markdown")
+    assert "**Failed**" in markdown and "`0123456789abcdef`" in markdown
+    monkeypatch.setattr(gate, "MARKDOWN_LIMIT", 1500)
+    short = gate.render(result, "markdown")
+    assert "findings are listed; the JSON report has all" in short and len(short) < len(markdown)
+
+
+@pytest.mark.parametrize("content, code", [
+    (None, "E201"),
+    ("{not json", "E405"),
+    ('{"version": 2, "findings": []}', "E405"),
+    ('[1, 2]', "E405"),
+    ('{"version": 1, "findings": [{"verdict": "contradiction"}]}', "E405"),
+])
+def test_gate_load_baseline_rejects_bad_files(tmp_path, content, code):
+    path = tmp_path / "baseline.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ClaimcheckError) as info:
+        gate.load_baseline(str(path))
+    assert info.value.code == code
