@@ -45,9 +45,9 @@ def test_report_exports_csv_has_a_row_per_finding():
     report = sample_report()
     rows = read_csv(RENDERERS["csv"](report))
     assert list(rows[0]) == as_csv.COLUMNS and len(rows) == len(report.findings)
-    for row, finding in zip(rows, report.findings):
+    for row, finding in zip(rows, report.findings, strict=True):
         assert (row["verdict"], float(row["score"]), float(row["similarity"])) == (finding.verdict, finding.score, 0.9)
-        for side, claim in zip("ab", finding.claims):
+        for side, claim in zip("ab", finding.claims, strict=True):
             assert row[f"article_{side}"] == claim.article_id
             assert (int(row[f"start_{side}"]), int(row[f"end_{side}"])) == (claim.start, claim.end)
             assert row[f"claim_{side}"] == claim.text

@@ -7,6 +7,8 @@ fragment. A screenshot is kept in $CLAIMCHECK_ARTIFACTS (default tests/artifacts
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import random
@@ -58,7 +60,8 @@ def sample_report() -> Report:
     seeds = [replace(a, source="NOS") for a in read_articles([str(SEEDS)])]
     articles = seeds + [
         Article("contra", CONTRA_TEXT, title="Toch gewonden bij Iraanse aanval", date="2020-01-17", source="NU.nl"),
-        Article(HOSTILE_ID, HOSTILE_TEXT, title=HOSTILE_TITLE, date="2020-01-09", source='"><img src=x onerror=alert(2)>'),
+        Article(HOSTILE_ID, HOSTILE_TEXT, title=HOSTILE_TITLE, date="2020-01-09",
+                source='"><img src=x onerror=alert(2)>'),
     ]
     articles = [replace(a, lang="nl") for a in articles]
     claims = segment(articles, Settings())
@@ -105,6 +108,11 @@ def synthetic_report(n_findings: int = 1000, n_articles: int = 25, seed: int = 0
     return Report(articles, claims, findings)
 
 
+def settings_table(doc) -> dict[str, str]:
+    cells = doc.xpath("//table[@class='settings']//th/text()"), doc.xpath("//table[@class='settings']//td/text()")
+    return dict(zip(*cells, strict=True))
+
+
 def write_page(report: Report, tmp_path: Path, name: str = "report.html") -> Path:
     path = tmp_path / name
     path.write_text(as_html.render(report), encoding="utf-8")
@@ -143,7 +151,8 @@ def test_report_html_escapes_every_article_field():
     assert not doc.xpath("//img | //svg | //*[@onerror or @onload]")
     options = doc.xpath("//select[@name='article']/option/text()")
     assert any(HOSTILE_ID in o and HOSTILE_TITLE in o for o in options)
-    assert doc.xpath("//table[@class='matrix']//th[@scope='row']/@title")[-1] == HOSTILE_ID
+    row = doc.xpath("//table[@class='matrix']//th[@scope='row']")[-1]
+    assert row.text == f"4. {HOSTILE_ID}" and row.get("title").startswith(f"{HOSTILE_ID} — {HOSTILE_TITLE}, ")
     data = json.loads(doc.get_element_by_id("report-data").text)
     assert any("<img src=x onerror=alert(1)>" in c["text"] for f in data["findings"] for c in f["claims"])
     assert data["titles"][HOSTILE_ID] == HOSTILE_TITLE
@@ -155,7 +164,7 @@ def test_report_html_summary_settings_and_matrix():
     cards = {li.get("class"): li.findtext("b") for li in doc.xpath("//ul[@class='cards']/li")}
     assert cards == {"articles": "4", "claims": str(len(report.claims)), "contradictions": "3", "updates": "1",
                      "agreements": "2"}
-    settings = dict(zip(doc.xpath("//table[@class='settings']//th/text()"), doc.xpath("//table[@class='settings']//td/text()")))
+    settings = settings_table(doc)
     assert settings["nli_model"] == "claimcheck-nli" and settings["contradiction_threshold"] == "0.7"
     rows = doc.xpath("//table[@class='matrix']/tbody/tr")
     assert len(rows) == 4 and all(len(r.xpath("td")) == 4 for r in rows)
@@ -168,16 +177,16 @@ def test_report_html_summary_settings_and_matrix():
 
 def test_report_html_context_is_the_paragraph_with_the_claim_marked():
     report = sample_report()
-    articles = {a.id: a for a in report.articles}
+    texts = {a.id: a.text for a in report.articles}
+    claims = {c.key: c for c in report.claims}
     data = as_html.payload(report)
-    for record in data["findings"]:  
-        for claim, (snippet, start, end) in zip(record["claims"], record["context"]):
-            text = data["snippets"][snippet].encode("utf-16-le")
-            assert text[2 * start:2 * end].decode("utf-16-le") == claim["text"]
-            paragraph = articles[claim["article"]].text[slice(*next(
-                c.paragraph for c in report.claims if (c.article_id, c.index) == (claim["article"], claim["index"])))]
-            assert data["snippets"][snippet] == paragraph
-    assert [r["verdict"] for r in data["findings"]] == ["contradiction"] * 3 + ["update"] + ["agreement"] * 2  
+    for record in data["findings"]:
+        for claim, (snippet, start, end) in zip(record["claims"], record["context"], strict=True):
+            text = data["snippets"][snippet]
+            assert text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le") == claim["text"]
+            p_start, p_end = claims[(claim["article"], claim["index"])].paragraph
+            assert text == texts[claim["article"]][p_start:p_end]
+    assert [r["verdict"] for r in data["findings"]] == ["contradiction"] * 3 + ["update"] + ["agreement"] * 2
 
 
 def test_report_html_long_paragraph_is_cut_around_the_claim():
@@ -211,7 +220,7 @@ def test_report_html_renders_a_pipeline_report(tiny_models):
     articles = [replace(a, lang="nl") for a in read_articles([str(SEEDS)])]
     report = verify(articles, Settings(device="cpu", pair_threshold=0.0), tiny_models)
     doc = lxml.html.document_fromstring(as_html.render(report))
-    settings = dict(zip(doc.xpath("//table[@class='settings']//th/text()"), doc.xpath("//table[@class='settings']//td/text()")))
+    settings = settings_table(doc)
     assert settings["nli_model"] == tiny_models.nli.name and settings["embed_model"] == tiny_models.embedder.name
     data = json.loads(doc.get_element_by_id("report-data").text)
     assert len(data["findings"]) == len(report.findings)
@@ -301,11 +310,38 @@ def test_report_html_in_browser_matrix_links_filter_the_findings(chromium, tmp_p
         assert shown(dom(chromium, tmp_path, page, href)) == visible(report, **pair)
 
 
+def add_script(page: Path, script: str, allow: bool) -> None:
+    """Append a script to the page; ``allow`` adds its hash to the page's Content-Security-Policy."""
+    text = page.read_text().replace("</body>", f"<script>{script}</script></body>")
+    if allow:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        text = text.replace("script-src ", f"script-src 'sha256-{digest}' ", 1)
+    page.write_text(text)
+
+
 def test_report_html_in_browser_csp_blocks_injected_script(chromium, tmp_path):
     page = write_page(sample_report(), tmp_path)
-    page.write_text(page.read_text().replace("</body>", "<script>document.title='pwned'</script></body>"))
+    add_script(page, "document.title = 'pwned';", allow=False)
     doc = dom(chromium, tmp_path, page)
     assert doc.findtext(".//title") != "pwned" and len(shown(doc)) == 6
+
+
+def test_report_html_in_browser_controls_filter_and_update_the_url(chromium, tmp_path):
+    report = sample_report()
+    page = write_page(report, tmp_path)
+    add_script(page, """
+      function set(name, value) {
+        var control = document.getElementById("filters").elements[name];
+        control.value = value;
+        control.dispatchEvent(new Event("input", {bubbles: true}));
+      }
+      set("verdict", "agreement");
+      set("min", "0.9");
+      document.body.dataset.hash = location.hash;
+    """, allow=True)
+    doc = dom(chromium, tmp_path, page)
+    assert shown(doc) == visible(report, verdict="agreement", min_score=0.9) == ["f5"]
+    assert doc.body.get("data-hash") == "#verdict=agreement&min=0.9"
 
 
 def test_report_html_in_browser_1000_findings_filter(chromium, tmp_path):

@@ -17,17 +17,17 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import Any
 from importlib import resources
+from typing import Any
 from urllib.parse import quote
 
 from checker.pipeline import Report
 from checker.report.records import finding_record
-from checker.types import Article, Claim
+from checker.types import Article, Claim, Verdict
 
-VERDICTS = ("contradiction", "update", "agreement")  # the order findings are listed in
+VERDICTS: tuple[Verdict, ...] = ("contradiction", "update", "agreement")  # the order findings are listed in
 CONTEXT_CHARS = 400  # paragraph text kept on each side of a claim; longer paragraphs are cut with "…"
-HEAT_LEVELS = 5  # colour steps of the matrix (CSS classes c1..c5 and a1..a5)
+HEAT_LEVELS = 5  # colour steps of the matrix (CSS classes c1..c5 and a1..a5; u1 for updates only)
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
 
 
@@ -116,7 +116,8 @@ def _summary(report: Report) -> str:
                     for label, n in _counts(report).items())
     extra = [f"{k.replace('_', ' ')}: {report.stats[k]}" for k in ("candidate_pairs", "nli_calls", "seconds")
              if k in report.stats]
-    return f'<ul class="cards">{items}</ul>' + (f'<p class="muted">{html.escape(", ".join(extra))}</p>' if extra else "")
+    more = f'<p class="muted">{html.escape(", ".join(extra))}</p>' if extra else ""
+    return f'<ul class="cards">{items}</ul>{more}'
 
 
 def _settings(report: Report) -> str:
@@ -133,8 +134,28 @@ def _heat(kind: str, n: int, top: int) -> str:
     return f"{kind}{max(1, math.ceil(HEAT_LEVELS * n / top))}"
 
 
+def _cell(row: str, col: str, counts: tuple[int, ...], top: dict[Verdict, int]) -> str:
+    """One matrix cell: the counts (contradictions, updates, agreements) of two articles, linked to their findings."""
+    c, u, a = counts
+    if row == col:
+        return '<td class="self"></td>'
+    if not c + u + a:
+        return "<td></td>"
+    heat = _heat("c", c, top["contradiction"]) if c else _heat("a", a, top["agreement"]) if a else "u1"
+    title = html.escape(f"{row} vs {col}: {c} contradictions, {u} updates, {a} agreements")
+    href = html.escape(f"#article={quote(row, safe='')}&other={quote(col, safe='')}")
+    numbers = "".join(f'<span class="n n{k}">{x}</span>' for k, x in zip("cua", counts, strict=True) if x)
+    return f'<td class="{heat}"><a href="{href}" title="{title}">{numbers}</a></td>'
+
+
+def _label(article_id: str, article: Article | None) -> str:
+    """How an article is named in the matrix and the filters: its id, then title, outlet and date where known."""
+    extra = [x for x in (article.title, article.source, article.date) if x] if article else []
+    return " — ".join([article_id, ", ".join(extra)] if extra else [article_id])
+
+
 def _matrix(report: Report, ids: list[str]) -> str:
-    """Article × article table: counts per verdict, coloured by contradictions (else agreements), linked to the findings."""
+    """Article × article table of finding counts, coloured by contradictions (else agreements), linked to them."""
     if len(ids) < 2:
         return '<p class="muted">Fewer than two articles: nothing to compare.</p>'
     counts: Counter[tuple[str, str, str]] = Counter()
@@ -142,23 +163,13 @@ def _matrix(report: Report, ids: list[str]) -> str:
         counts[(f.verdict, f.a.article_id, f.b.article_id)] += 1
         counts[(f.verdict, f.b.article_id, f.a.article_id)] += 1
     top = {v: max([n for (verdict, _, _), n in counts.items() if verdict == v], default=1) for v in VERDICTS}
+    articles = {a.id: a for a in report.articles}
     head = "".join(f'<th scope="col" title="{html.escape(i)}">{n}</th>' for n, i in enumerate(ids, 1))
     rows = []
     for n, row in enumerate(ids, 1):
-        cells = []
-        for col in ids:
-            c, u, a = (counts[(v, row, col)] for v in VERDICTS)
-            if row == col:
-                cells.append('<td class="self"></td>')
-            elif not c + u + a:
-                cells.append("<td></td>")
-            else:
-                heat = _heat("c", c, top["contradiction"]) if c else _heat("a", a, top["agreement"]) if a else ""
-                title = html.escape(f"{row} vs {col}: {c} contradictions, {u} updates, {a} agreements")
-                href = html.escape(f"#article={quote(row, safe='')}&other={quote(col, safe='')}")
-                numbers = "".join(f'<span class="n n{k}">{x}</span>' for k, x in zip("cua", (c, u, a)) if x)
-                cells.append(f'<td class="{heat}"><a href="{href}" title="{title}">{numbers}</a></td>')
-        rows.append(f'<tr><th scope="row" title="{html.escape(row)}">{n}. {html.escape(row)}</th>{"".join(cells)}</tr>')
+        cells = "".join(_cell(row, col, tuple(counts[(v, row, col)] for v in VERDICTS), top) for col in ids)
+        label = html.escape(_label(row, articles.get(row)))
+        rows.append(f'<tr><th scope="row" title="{label}">{n}. {html.escape(row)}</th>{cells}</tr>')
     return (f'<div class="scroll"><table class="matrix"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
 
@@ -170,7 +181,7 @@ def _options(values: list[tuple[str, str]]) -> str:
 def render(report: Report) -> str:
     page, csp = _template()
     ids = _article_ids(report)
-    titles = {a.id: a.title for a in report.articles}
+    articles = {a.id: a for a in report.articles}
     verdicts = Counter(f.verdict for f in report.findings)
     counts = _counts(report)
     slots = {
@@ -183,8 +194,7 @@ def render(report: Report) -> str:
         "settings": _settings(report),
         "matrix": _matrix(report, ids),
         "verdict_options": _options([("", "all verdicts")] + [(v, f"{v} ({verdicts[v]})") for v in VERDICTS]),
-        "article_options": _options([(i, f"{n}. {i}" + (f" — {titles[i]}" if titles.get(i) else ""))
-                                     for n, i in enumerate(ids, 1)]),
+        "article_options": _options([(i, f"{n}. {_label(i, articles.get(i))}") for n, i in enumerate(ids, 1)]),
         "data": _json_script(payload(report)),
     }
     return _SLOT.sub(lambda m: slots[m.group(1)], page)
