@@ -58,6 +58,10 @@ class Settings:
     # Explicit times that differ only count when the model also sees some conflict; weekdays
     # of different events ("killed on Friday", "attacked on Tuesday") must not clash.
     time_clash_threshold: float = 0.35
+    # Clock times closer than this are the same moment told roughly ("rond 01.30 uur" / "1:45 a.m.").
+    time_tolerance_minutes: int = 30
+    # Compatible counts make two similar claims agree only while the model sees little conflict.
+    quantity_support_max_contradiction: float = 0.5
 
     device: str | None = None  # None: CUDA when present, else CPU
 

@@ -4,11 +4,13 @@ Evidence is computed per pair first (``evidence``), verdicts applied after (``de
 rule can be tested on its own and every finding lists the reasons that produced it. Reason codes
 are stable and documented in docs/reasons.md.
 
-Order (docs/design.md): NLI both ways -> quantities (incompatible counts contradict, compatible
-counts support) -> time (a later count above an earlier hedged one is an update; explicit times
-that clash contradict) -> actors (different actors veto an NLI contradiction) -> attribution
-(named sources shown; a contradiction between two named sources is disputed between them).
-Contradiction wins over agreement; below the thresholds a pair is neutral and not reported.
+Order (docs/design.md): actors (claims about different actors or objects are neither agreement nor
+contradiction) -> quantities (incompatible counts contradict, unless a later article raises an
+earlier provisional count: an update) -> time (explicit times that clash contradict) -> NLI both
+ways (matching counts veto a contradiction the model reads into numbers) -> compatible counts support
+an agreement -> attribution (named sources shown; a contradiction between two different named
+sources is disputed between them). Contradiction wins over agreement; below the thresholds a pair
+is neutral and not reported.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from dataclasses import dataclass
 from checker.config import Settings
 from checker.judge import actors as actor_rules
 from checker.judge import quantities, temporal
-from checker.types import Article, Finding, Reason, ScoredPair
+from checker.judge.attribution import same_source
+from checker.types import Article, Finding, Reason, ScoredPair, Verdict
 
-_NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none|n't)\b|n't\b", re.I)
-RULES = ("nli", "quantities", "time", "actors", "attribution")  # the checks, in the order applied
+_NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none)\b|n't\b", re.I)
+# The checks, in the order applied; a rule whose behaviour changes gets a new version.
+RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v1", "attribution.v2")
+Outcome = tuple[Verdict, float, list[Reason]]
+QtyPair = tuple[quantities.Quantity, quantities.Quantity]
 
 
 @dataclass(frozen=True)
@@ -31,93 +37,134 @@ class Evidence:
 
     p_contradiction: float
     p_entailment: float
-    quantity_clashes: tuple[tuple[quantities.Quantity, quantities.Quantity], ...]
-    quantity_matches: tuple[tuple[quantities.Quantity, quantities.Quantity], ...]
-    hedged: tuple[bool, bool]
+    quantity_clashes: tuple[QtyPair, ...]
+    quantity_matches: tuple[QtyPair, ...]
+    times: tuple[temporal.TimeInfo, temporal.TimeInfo]
+    dates: tuple[str | None, str | None]
     time_clash: str | None
     different_actors: bool
     negation_differs: bool
     sources: tuple[str | None, str | None]
 
 
-def evidence(scored: ScoredPair) -> Evidence:
+def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Settings) -> Evidence:
+    """Everything the rules know about one scored pair (``articles`` give the dates)."""
     a, b = scored.pair.a, scored.pair.b
+    dates = (_date(articles, a.article_id), _date(articles, b.article_id))
     clashes, matches = quantities.compare(quantities.extract(a.text), quantities.extract(b.text))
-    time_a, time_b = temporal.time_info(a.text), temporal.time_info(b.text)
+    time_a, time_b = temporal.time_info(a.text, dates[0]), temporal.time_info(b.text, dates[1])
     return Evidence(
         p_contradiction=max(scored.forward["contradiction"], scored.backward["contradiction"]),
         p_entailment=max(scored.forward["entailment"], scored.backward["entailment"]),
         quantity_clashes=tuple(clashes),
         quantity_matches=tuple(matches),
-        hedged=(time_a.hedged, time_b.hedged),
-        time_clash=temporal.clash(time_a, time_b),
-        different_actors=actor_rules.different_actors(actor_rules.actors(a.text), actor_rules.actors(b.text)),
+        times=(time_a, time_b),
+        dates=dates,
+        time_clash=temporal.clash(time_a, time_b, settings.time_tolerance_minutes),
+        different_actors=actor_rules.different_actors(actor_rules.roles(a.text, a.lang), actor_rules.roles(b.text, b.lang)),
         negation_differs=bool(_NEGATION.search(a.text)) != bool(_NEGATION.search(b.text)),
         sources=(a.attribution, b.attribution),
     )
 
 
-def decide(scored: ScoredPair, ev: Evidence, articles: dict[str, Article], settings: Settings) -> Finding | None:
+def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | None:
     """The finding for one pair, or None when it is neutral."""
-    a, b = scored.pair.a, scored.pair.b
-    reasons: list[Reason] = []
-    probs = {f"{d}_{k}": v for d, p in (("ab", scored.forward), ("ba", scored.backward)) for k, v in p.items()}
-    verdict, score = None, 0.0
-    if ev.quantity_clashes:
-        qa, qb = ev.quantity_clashes[0]
-        date_a, date_b = articles[a.article_id].date, articles[b.article_id].date
-        # (provisional count, its date, hedged?) first, the higher count second
-        (low, low_date, low_hedged), (high, high_date) = \
-            ((qa, date_a, ev.hedged[0]), (qb, date_b)) if qa.high < qb.low else ((qb, date_b, ev.hedged[1]), (qa, date_a))
-        if low_hedged and temporal.is_later(low_date, high_date):
-            verdict, score = "update", 0.9
-            reasons.append(Reason("TIME_UPDATE", "a later report raises an earlier provisional count: "
-                                                 f"{_dated(low, low_date)} → {_dated(high, high_date)}"))
-        else:
-            verdict, score = "contradiction", max(0.9, ev.p_contradiction)
-            reasons.append(Reason("QTY_MISMATCH", f"{qa.describe()} vs {qb.describe()}"))
-            if any(ev.hedged):
-                reasons.append(Reason("TIME_HEDGED", "one count is provisional, but no later date explains the change"))
-    elif ev.time_clash and ev.p_contradiction >= settings.time_clash_threshold and not ev.different_actors:
-        verdict, score = "contradiction", max(0.8, ev.p_contradiction)
-        reasons.append(Reason("TIME_CLASH", f"the same event at different times: {ev.time_clash}"))
-    elif ev.p_contradiction >= settings.contradiction_threshold:
-        if ev.different_actors:
-            reasons.append(Reason("ACTOR_MISMATCH", "the claims are about different actors"))
-        else:
-            verdict, score = "contradiction", ev.p_contradiction
-            reasons.append(Reason("NLI_CONTRADICTION", f"the model finds a contradiction (p={ev.p_contradiction:.2f})"))
-            if ev.negation_differs:
-                reasons.append(Reason("NEGATION", "one claim negates what the other states"))
-    if verdict is None and ev.p_entailment >= settings.agreement_threshold and \
-            ev.p_contradiction < settings.contradiction_threshold:
-        verdict, score = "agreement", ev.p_entailment
-        reasons.append(Reason("NLI_ENTAILMENT", f"one claim entails the other (p={ev.p_entailment:.2f})"))
-    if verdict is None and ev.quantity_matches and not ev.different_actors and ev.p_contradiction < 0.5 \
-            and scored.pair.similarity >= settings.pair_threshold:
-        verdict, score = "agreement", max(ev.p_entailment, 0.6)
-    if verdict is None:
+    if ev.different_actors:
         return None
-    if verdict == "agreement" and ev.quantity_matches:
-        qa, qb = ev.quantity_matches[0]
-        reasons.append(Reason("QTY_MATCH", f"compatible counts: {qa.describe()} and {qb.describe()}"))
-    disputed = None
+    outcome = _by_quantities(ev) or _by_time(ev, settings) or _by_nli(ev, settings) or \
+        _by_support(ev, scored.pair.similarity, settings)
+    if outcome is None:
+        return None
+    verdict, score, reasons = outcome
+    disputed = _disputed(ev.sources) if verdict == "contradiction" else None
     if any(ev.sources):
         reasons.append(Reason("SOURCES", " vs ".join(s or "unattributed" for s in ev.sources)))
-        if verdict == "contradiction" and all(ev.sources) and ev.sources[0] != ev.sources[1]:
-            disputed = (ev.sources[0], ev.sources[1])
-            reasons.append(Reason("DISPUTED", f"disputed between {ev.sources[0]} and {ev.sources[1]}"))
-    return Finding(verdict=verdict, score=round(score, 4), a=a, b=b, reasons=tuple(reasons), probs=probs,
-                   similarity=scored.pair.similarity, disputed_by=disputed)
+    if disputed:
+        reasons.append(Reason("DISPUTED", f"disputed between {disputed[0]} and {disputed[1]}"))
+    probs = {f"{d}_{k}": v for d, p in (("ab", scored.forward), ("ba", scored.backward)) for k, v in p.items()}
+    return Finding(verdict=verdict, score=round(score, 4), a=scored.pair.a, b=scored.pair.b, reasons=tuple(reasons),
+                   probs=probs, similarity=scored.pair.similarity, disputed_by=disputed)
+
+
+def vetoes(ev: Evidence, settings: Settings) -> tuple[Reason, ...]:
+    """Why the rules kept a pair neutral that the NLI model alone would report (for eval traces)."""
+    confident = ev.p_contradiction >= settings.contradiction_threshold or ev.p_entailment >= settings.agreement_threshold
+    if confident and ev.different_actors:
+        return (Reason("ACTOR_MISMATCH", "the claims are about different actors or objects"),)
+    return ()
+
+
+def _by_quantities(ev: Evidence) -> Outcome | None:
+    """Incompatible counts: an update when a later report raises a provisional count, else a contradiction."""
+    if not ev.quantity_clashes:
+        return None
+    first, second = ev.quantity_clashes[0]
+    low, high = (0, 1) if first.high < second.low else (1, 0)
+    counts = (first, second)
+    later = temporal.is_later(ev.dates[low], ev.dates[high])
+    if later and (ev.times[low].hedged or ev.times[high].revised):
+        text = f"{_dated(counts[low], ev.dates[low])} → {_dated(counts[high], ev.dates[high])}"
+        return "update", 0.9, [Reason("TIME_UPDATE", f"a later report raises an earlier provisional count: {text}")]
+    reasons = [Reason("QTY_MISMATCH", f"{first.describe()} vs {second.describe()}")]
+    if any(t.hedged for t in ev.times):
+        reasons.append(Reason("TIME_HEDGED", "one count is provisional, but no later report explains the change"))
+    return "contradiction", max(0.9, ev.p_contradiction), reasons
+
+
+def _by_time(ev: Evidence, settings: Settings) -> Outcome | None:
+    if ev.time_clash and ev.p_contradiction >= settings.time_clash_threshold:
+        return "contradiction", max(0.8, ev.p_contradiction), \
+            [Reason("TIME_CLASH", f"the same event at different times: {ev.time_clash}")]
+    return None
+
+
+def _by_nli(ev: Evidence, settings: Settings) -> Outcome | None:
+    counts_agree = bool(ev.quantity_matches) and not ev.negation_differs
+    if ev.p_contradiction >= settings.contradiction_threshold and not counts_agree:
+        reasons = [Reason("NLI_CONTRADICTION", f"the model finds a contradiction (p={ev.p_contradiction:.2f})")]
+        if ev.negation_differs:
+            reasons.append(Reason("NEGATION", "one claim negates what the other states"))
+        return "contradiction", ev.p_contradiction, reasons
+    if ev.p_entailment >= settings.agreement_threshold and ev.p_contradiction < settings.contradiction_threshold:
+        reasons = [Reason("NLI_ENTAILMENT", f"one claim entails the other (p={ev.p_entailment:.2f})")]
+        return "agreement", ev.p_entailment, reasons + _match_reasons(ev)
+    return None
+
+
+def _by_support(ev: Evidence, similarity: float, settings: Settings) -> Outcome | None:
+    """Compatible counts in two similar claims the model does not contradict."""
+    if ev.quantity_matches and ev.p_contradiction < settings.quantity_support_max_contradiction and \
+            similarity >= settings.pair_threshold:
+        return "agreement", max(ev.p_entailment, 0.6), _match_reasons(ev)
+    return None
+
+
+def _match_reasons(ev: Evidence) -> list[Reason]:
+    if not ev.quantity_matches:
+        return []
+    first, second = ev.quantity_matches[0]
+    return [Reason("QTY_MATCH", f"compatible counts: {first.describe()} and {second.describe()}")]
+
+
+def _disputed(sources: tuple[str | None, str | None]) -> tuple[str, str] | None:
+    first, second = sources
+    if first and second and not same_source(first, second):
+        return (first, second)
+    return None
 
 
 def _dated(q: quantities.Quantity, date: str | None) -> str:
     return f"{q.describe()} ({date or 'undated'})"
 
 
+def _date(articles: dict[str, Article], article_id: str) -> str | None:
+    article = articles.get(article_id)
+    return article.date if article else None
+
+
 def judge(scored: list[ScoredPair], articles: dict[str, Article], settings: Settings) -> list[Finding]:
     """Findings for every non-neutral pair: contradictions first, then updates, then agreements."""
-    findings = [f for s in scored if (f := decide(s, evidence(s), articles, settings)) is not None]
+    findings = [f for s in scored if (f := decide(s, evidence(s, articles, settings), settings)) is not None]
     order = {"contradiction": 0, "update": 1, "agreement": 2}
     return sorted(findings, key=lambda f: (order[f.verdict], -f.score, f.a.key, f.b.key))
 

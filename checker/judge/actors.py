@@ -1,49 +1,146 @@
-"""Who a claim is about, in language-neutral ids, to keep different actors from "contradicting".
+"""Who did what: the subject, agent and other actors of a claim, so different actors never "contradict".
 
-"Amerikaanse militairen zijn tijdig gewaarschuwd" and "Iraq's prime minister was warned by
-Tehran" share no actor, so an NLI contradiction between them is vetoed; "US troops were warned"
-and "US troops were not warned" share theirs, so it stands.
+"Amerikaanse militairen zijn tijdig gewaarschuwd" and "Iraq's prime minister was warned by Tehran"
+have different subjects, so an NLI contradiction (or agreement) between them is vetoed; "US troops
+were warned" and "US troops were not warned" share theirs, so it stands. Actors are language-neutral
+ids (``lexicon.ACTORS``) plus surnames of capitalised names ("Adil Abdul-Mahdi" -> "mahdi").
+
+Roles come from word order, not a parser: the reporting frame ("X zegt dat") is set aside, "door
+X"/"by X" is the agent, and the subject is what precedes the first finite verb (or, in Dutch after
+a fronted adverbial, "Bij de aanval zijn elf militairen ..." , what follows it).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-# Canonical actor -> Dutch and English forms (lower case, matched on word boundaries).
-LEXICON = {
-    "us": ["amerikaans", "amerikaanse", "amerikanen", "amerikaan", "vs", "verenigde staten", "us", "u.s.",
-           "american", "americans", "united states", "washington", "pentagon", "witte huis", "white house"],
-    "iran": ["iran", "iraans", "iraanse", "teheran", "tehran", "iranian", "iranians", "revolutionaire garde",
-             "revolutionary guard"],
-    "iraq": ["irak", "iraaks", "iraakse", "bagdad", "baghdad", "iraq", "iraqi", "iraqis"],
-    "netherlands": ["nederland", "nederlandse", "defensie", "dutch", "netherlands"],
-    "troops": ["militairen", "soldaten", "troepen", "personeel", "manschappen", "troops", "soldiers",
-               "service members", "servicemen", "personnel"],
-    "prime_minister": ["premier", "minister-president", "prime minister", "pm"],
-    "officer": ["officier", "legerofficier", "officer", "official", "functionaris"],
-    "president": ["president"],
-    "militia": ["militie", "milities", "militia", "militias"],
-}
-_FORMS = sorted(((form, actor) for actor, forms in LEXICON.items() for form in forms), key=lambda x: -len(x[0]))
-_FORM_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) for f, _ in _FORMS) + r")(?![\w-])", re.I)
+from checker.judge.attribution import attribute
+from checker.judge.lexicon import ACTORS, CITIES, FINITE, GENERIC_ACTORS, NOT_NAMES
+
+_FORMS = sorted(((form, actor) for actor, forms in ACTORS.items() for form in forms), key=lambda x: -len(x[0]))
+_FORM_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f, _ in _FORMS) + r")(?!\w)", re.I)
 _BY_FORM = dict(_FORMS)
-_NAME_RE = re.compile(r"(?<![\w-])([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)")
-_NOT_NAMES = {"de", "het", "een", "er", "ook", "in", "op", "bij", "na", "dat", "die", "dit", "hij", "zij", "ze",
-              "we", "wij", "the", "a", "an", "in", "on", "at", "after", "this", "that", "he", "she", "they",
-              "it", "we", "there", "volgens", "according", "daar", "deze", "enkele", "lokale", "minister"}
+_WORD = re.compile(r"[\w'’]+(?:\.\w+)*")
+_AGENT = re.compile(r"\b(?:door|by)\s+(?:[\w'’-]+\s*){1,4}", re.I)
+_REPORTED_SELF = re.compile(r"\bte (?:zijn|hebben|worden)\b|^\W*(?:dat |that )?(?:hij|zij|ze|he|she|they|it)\b", re.I)
+# Words that open a sentence without being its subject ("Bij de aanval ...", "On Wednesday ...").
+_FRONTED = frozenset("""bij op in na tijdens volgens door om ook er daar toch tot voorlopig vooralsnog inmiddels
+eerder kort daarna gisteren vandaag vrijdag maandag dinsdag woensdag donderdag zaterdag zondag
+on at after before during so shortly earlier according yesterday today""".split())
+_SUBORDINATE = frozenset({"dat", "that"})
+_NAME_EXTRA = frozenset({"noord", "zuid", "oost", "west", "north", "south", "east", "state", "tv"})
 
 
-def actors(sentence: str) -> frozenset[str]:
-    """Canonical actor ids plus lower-cased proper names not in the lexicon."""
-    found = {_BY_FORM[m.group(1).lower()] for m in _FORM_RE.finditer(sentence) if m.group(1).lower() in _BY_FORM}
-    for match in _NAME_RE.finditer(sentence):
-        words = [w for w in match.group(1).split() if w.lower() not in _NOT_NAMES]
-        name = " ".join(words).lower()
-        if name and not _FORM_RE.fullmatch(name) and not any(w.lower() in _BY_FORM for w in words):
-            found.add(name)
-    return frozenset(found)
+@dataclass(frozen=True)
+class Roles:
+    """Actor ids by role: who the claim is about, who acted on them ("door/by"), everyone else."""
+
+    subject: frozenset[str]
+    agent: frozenset[str]
+    other: frozenset[str]
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.subject | self.agent | self.other
 
 
-def different_actors(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Both claims name actors and none is shared."""
-    return bool(a) and bool(b) and not a & b
+def mentions(text: str, cities: bool = True) -> list[tuple[int, str]]:
+    """(offset, actor id) for every lexicon form and capitalised name in ``text`` (``cities=False``:
+    without "Teheran", "Bagdad": places rather than actors outside the subject and agent)."""
+    found = [(m.start(), _BY_FORM[m.group(1).lower()]) for m in _FORM_RE.finditer(text)
+             if cities or m.group(1).lower() not in CITIES]
+    covered = {i for m in _FORM_RE.finditer(text) for i in range(m.start(), m.end())}
+    run: list[tuple[int, str]] = []
+    for match in [*re.finditer(r"[\w'’]+", text), None]:
+        word = match.group() if match else ""
+        is_name = bool(match) and word[:1].isupper() and match.start() not in covered and \
+            word.lower().removesuffix("'s").removesuffix("’s") not in NOT_NAMES | _NAME_EXTRA
+        if is_name and match:
+            run.append((match.start(), word.lower().removesuffix("'s").removesuffix("’s")))
+            continue
+        if run:
+            found.append((run[0][0], run[-1][1]))
+            run = []
+    return sorted(found)
+
+
+def roles(sentence: str, lang: str) -> Roles:
+    """The actors of ``sentence`` by role (``lang``: "nl" or "en", for word order)."""
+    frame = attribute(sentence)
+    text = sentence if frame is None else sentence[:frame.start] + " " * (frame.end - frame.start) + sentence[frame.end:]
+    agent_spans = [m.span() for m in _AGENT.finditer(text)]
+    words = [w for w in _WORD.finditer(text) if not any(s <= w.start() < e for s, e in agent_spans)]
+    zone = _subject_zone(text, words, lang)
+    subject, agent, other = set(), set(), set()
+    places = {offset for offset, _ in mentions(text)} - {offset for offset, _ in mentions(text, cities=False)}
+    for offset, actor in mentions(text):
+        if any(s <= offset < e for s, e in agent_spans):
+            agent.add(actor)
+        elif zone[0] <= offset < zone[1]:
+            subject.add(actor)
+        elif offset not in places:
+            other.add(actor)
+    if not subject and frame is not None and _REPORTED_SELF.search(text.strip()):
+        subject = {actor for _, actor in mentions(frame.speaker)}  # "X zegt ... te zijn gewaarschuwd"
+    return Roles(frozenset(subject), frozenset(agent), frozenset(other - subject))
+
+
+def different_actors(a: Roles, b: Roles) -> bool:
+    """True when the claims are about different actors or objects.
+
+    Different subjects count unless one claim's subject acts or is acted on in the other (active vs
+    passive: "Iran warned Iraq" / "Iraq was warned by Iran"); swapped roles without an agent ("Iran
+    attacked the US" / "The US attacked Iran") are two events. Same subject, disjoint objects ("Iran
+    warned Iraq" / "Iran did not warn the US") differ too.
+    """
+    if not a.subject or not b.subject:
+        return bool(a.all) and bool(b.all) and not _overlap(a.all, b.all)
+    if _overlap(a.subject, b.subject):
+        return bool(a.other) and bool(b.other) and not _overlap(a.other, b.other)
+    a_in_b = _within(a.subject, b.agent | b.other)
+    b_in_a = _within(b.subject, a.agent | a.other)
+    if a_in_b and b_in_a:
+        return not (a.agent or b.agent)
+    return not (a_in_b or b_in_a)
+
+
+def places(sentence: str) -> frozenset[str]:
+    """Names and cities in a sentence, without countries and roles: the scope of a count."""
+    specific = {actor for _, actor in mentions(sentence)} - set(ACTORS)
+    cities = {m.group(1).lower() for m in _FORM_RE.finditer(sentence) if m.group(1).lower() in CITIES}
+    return frozenset(specific | cities)
+
+
+def _subject_zone(text: str, words: list[re.Match], lang: str) -> tuple[int, int]:
+    """Character span where the subject is looked for."""
+    if not words:
+        return (0, 0)
+    tokens = [w.group().lower() for w in words]
+    first = 1 if tokens[0] in _SUBORDINATE else 0
+    verb = next((i for i in range(first, len(tokens)) if tokens[i] in FINITE), len(tokens))
+    fronted = first == 0 and (verb == 0 or tokens[0] in _FRONTED)
+    bound = lambda i: words[i].start() if i < len(words) else len(text)  # noqa: E731
+    if fronted and lang == "nl":  # V2: the subject follows the finite verb
+        end = next((i for i in range(verb + 1, len(tokens)) if tokens[i] in FINITE), len(tokens))
+        return (bound(verb + 1), bound(min(end, verb + 6)))
+    start = bound(first)
+    if fronted:  # English: the subject follows the fronted phrase ("So far, two ...", "On Wednesday Iran")
+        comma = text.find(",", 0, bound(8))
+        start = comma + 1 if comma >= 0 else bound(2)
+    return (start, bound(verb))
+
+
+def _specific(ids: frozenset[str]) -> frozenset[str]:
+    return ids - GENERIC_ACTORS
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    if _specific(a) and _specific(b):
+        return bool(_specific(a) & _specific(b))
+    return bool(a & b)
+
+
+def _within(part: frozenset[str], whole: frozenset[str]) -> bool:
+    key = _specific(part) or part
+    return bool(key) and key <= whole

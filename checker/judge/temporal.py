@@ -1,55 +1,154 @@
-"""Time in claims: hedges ("vooralsnog", "so far"), weekdays and clock times, article dates."""
+"""Time in claims: hedges ("vooralsnog", "so far"), revisions ("opgelopen tot", "has risen to"),
+dates ("8 januari", "January 8"), weekdays, clock times, and the article's own date.
+
+With a full article date, a weekday is read as the most recent such day on or before it ("dinsdag"
+in an article of Wednesday 2020-01-08 is 2020-01-07); "dinsdagnacht", "Tuesday night" and "de nacht
+van dinsdag op woensdag" cover the next day too.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
+from checker.judge.lexicon import MONTHS, WEEKDAYS
+
 HEDGES = re.compile(
-    r"\b(?:vooralsnog|tot nu toe|tot dusver|voorlopig|(?:nog )?niet (?:officieel )?bevestigd|"
-    r"nog onduidelijk|so far|as yet|for now|thus far|until now|not yet (?:been )?confirmed|unconfirmed|"
-    r"initial(?:ly)?|eerste berichten|preliminary)\b", re.I)
-_WEEKDAYS = {
-    "maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6,
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-}
-_WEEKDAY_RE = re.compile(r"(" + "|".join(_WEEKDAYS) + r")", re.I)
-# "0.30 uur", "01:30", "1.30 am", "half twee" is left out (rare in news copy).
-_CLOCK_RE = re.compile(r"\b([01]?\d|2[0-3])[.:]([0-5]\d)(?:\s*(uur|u\b|am|pm|a\.m\.|p\.m\.))", re.I)
+    r"\b(?:vooralsnog|tot nu toe|tot dusver|tot op heden|voorlopig|nog (?:niet|geen)|niet (?:officieel )?bevestigd|"
+    r"nog onduidelijk|eerste berichten|so far|as yet|yet|for now|thus far|until now|at this point|"
+    r"not (?:yet )?(?:been )?confirmed|unconfirmed|initial(?:ly)?|preliminary)\b", re.I)
+# A later count that says it replaces an earlier one.
+REVISION = re.compile(r"\b(?:opgelopen|gestegen|toegenomen|bijgesteld|inmiddels|risen|rose|climbed|increased|"
+                      r"revised|raised|now stands)\b", re.I)
+_DAY = "|".join(WEEKDAYS)
+_WEEKDAY_RE = re.compile(rf"\b({_DAY})(nacht|avond|ochtend|middag|morgen)?(?:\s+(night|evening|morning|afternoon))?",
+                         re.I)
+_NIGHT_BETWEEN = re.compile(rf"\bnacht van ({_DAY}) op ({_DAY})\b", re.I)
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATE_DM = re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I)
+_DATE_MD = re.compile(rf"\b({_MONTH})\.?\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
+_CLOCK_RE = re.compile(r"(?:\b(om|at|rond|around|tegen)\s+)?\b([01]?\d|2[0-3])(?:([.:])([0-5]\d))?"
+                       r"(?:\s*(uur\b|u\.|a\.m\.|p\.m\.|am\b|pm\b))?", re.I)
+_ZONES = [(re.compile(r"\b(?:plaatselijke|lokale) tijd|\blocal time", re.I), "local"),
+          (re.compile(r"\bNederlandse tijd|\bDutch time|\bCET\b", re.I), "nl"),
+          (re.compile(r"\b(?:GMT|UTC)\b", re.I), "utc")]
+
+Day = tuple[int | None, int, int]  # (year or None, month, day)
 
 
 @dataclass(frozen=True)
 class TimeInfo:
     hedged: bool
-    weekdays: frozenset[int]
-    clock: frozenset[str]
+    revised: bool
+    days: frozenset[Day]  # explicit dates and weekdays resolved against the article date
+    weekdays: frozenset[int]  # weekdays that could not be resolved (no full article date)
+    clock: frozenset[int]  # minutes after midnight
+    zone: str | None  # "local", "nl", "utc" or None when the text names no time zone
 
 
-def time_info(sentence: str) -> TimeInfo:
-    weekdays = frozenset(_WEEKDAYS[m.group(1).lower()] for m in _WEEKDAY_RE.finditer(sentence))
-    clock = set()
-    for match in _CLOCK_RE.finditer(sentence):
-        hour, minute, suffix = int(match.group(1)), match.group(2), (match.group(3) or "").lower()
-        if suffix.startswith("p") and hour < 12:
-            hour += 12
-        clock.add(f"{hour:02d}:{minute}")
-    return TimeInfo(bool(HEDGES.search(sentence)), weekdays, frozenset(clock))
+def time_info(sentence: str, article_date: str | None = None) -> TimeInfo:
+    """What ``sentence`` says about time; ``article_date`` (ISO) resolves weekdays and years."""
+    anchor = _parse_iso(article_date)
+    weekdays = _weekdays(sentence)
+    days = set(_dates(sentence, anchor.year if anchor else None))
+    if anchor:
+        days |= {_resolve(day, anchor) for day in weekdays}
+    zone = next((name for regex, name in _ZONES if regex.search(sentence)), None)
+    return TimeInfo(bool(HEDGES.search(sentence)), bool(REVISION.search(sentence)), frozenset(days),
+                    frozenset() if anchor else frozenset(weekdays), frozenset(_clock(sentence)), zone)
 
 
-def clash(a: TimeInfo, b: TimeInfo) -> str | None:
+def clash(a: TimeInfo, b: TimeInfo, tolerance_minutes: int) -> str | None:
     """Explicit times that cannot both hold, described; None when compatible or unstated."""
-    if a.clock and b.clock and not a.clock & b.clock:
-        return f"{'/'.join(sorted(a.clock))} vs {'/'.join(sorted(b.clock))}"
+    if a.days and b.days and not _same_day(a.days, b.days):
+        return f"{_fmt_days(a.days)} vs {_fmt_days(b.days)}"
     if a.weekdays and b.weekdays and not a.weekdays & b.weekdays:
-        names = {v: k for k, v in _WEEKDAYS.items() if k.endswith("dag")}
-        fmt = lambda days: "/".join(names[d] for d in sorted(days))  # noqa: E731
-        return f"{fmt(a.weekdays)} vs {fmt(b.weekdays)}"
+        return f"{_fmt_weekdays(a.weekdays)} vs {_fmt_weekdays(b.weekdays)}"
+    zones_agree = a.zone == b.zone or a.zone is None or b.zone is None
+    if a.clock and b.clock and zones_agree and _gap(a.clock, b.clock) > tolerance_minutes:
+        return f"{_fmt_clock(a.clock)} vs {_fmt_clock(b.clock)}"
     return None
 
 
 def is_later(date_a: str | None, date_b: str | None) -> bool:
-    """``date_b`` strictly after ``date_a``; partial ISO dates compare only when both are that precise."""
+    """``date_b`` strictly after ``date_a``; partial ISO dates compare only as far as both are precise."""
     if not date_a or not date_b:
         return False
     width = min(len(date_a), len(date_b))
     return date_b[:width] > date_a[:width]
+
+
+def _parse_iso(date: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(date) if date and len(date) == 10 else None
+    except ValueError:
+        return None
+
+
+def _weekdays(sentence: str) -> set[int]:
+    days = set()
+    for match in _NIGHT_BETWEEN.finditer(sentence):
+        days |= {WEEKDAYS[match.group(1).lower()], WEEKDAYS[match.group(2).lower()]}
+    for match in _WEEKDAY_RE.finditer(sentence):
+        day = WEEKDAYS[match.group(1).lower()]
+        days.add(day)
+        if (match.group(2) or "").lower() == "nacht" or (match.group(3) or "").lower() == "night":
+            days.add((day + 1) % 7)
+    return days
+
+
+def _resolve(weekday: int, anchor: dt.date) -> Day:
+    day = anchor - dt.timedelta(days=(anchor.weekday() - weekday) % 7)
+    return (day.year, day.month, day.day)
+
+
+def _dates(sentence: str, year: int | None) -> list[Day]:
+    found = []
+    for match in _DATE_DM.finditer(sentence):
+        found.append((int(match.group(3)) if match.group(3) else year, MONTHS[match.group(2).lower()],
+                      int(match.group(1))))
+    for match in _DATE_MD.finditer(sentence):
+        found.append((int(match.group(3)) if match.group(3) else year, MONTHS[match.group(1).lower()],
+                      int(match.group(2))))
+    return [d for d in found if 1 <= d[2] <= 31]
+
+
+def _clock(sentence: str) -> set[int]:
+    """Clock times in minutes: "01.30 uur", "1:30 a.m.", "5 a.m.", "om 6 uur"; bare numbers are not times."""
+    times = set()
+    for match in _CLOCK_RE.finditer(sentence):
+        prefix, hour, sep, minute, suffix = match.groups()
+        suffix = (suffix or "").lower()
+        if not (suffix or sep == ":" or (prefix and sep)):
+            continue
+        hour = int(hour)
+        if suffix.startswith("p") and hour < 12:
+            hour += 12
+        elif suffix.startswith("a") and hour == 12:
+            hour = 0
+        times.add(hour * 60 + int(minute or 0))
+    return times
+
+
+def _same_day(a: frozenset[Day], b: frozenset[Day]) -> bool:
+    """Any date in common; a date without a year matches that day of any year."""
+    return any(x[1:] == y[1:] and (x[0] is None or y[0] is None or x[0] == y[0]) for x in a for y in b)
+
+
+def _gap(a: frozenset[int], b: frozenset[int]) -> int:
+    """Smallest distance in minutes between a time of ``a`` and one of ``b``, around the clock."""
+    return min(min(abs(x - y), 1440 - abs(x - y)) for x in a for y in b)
+
+
+def _fmt_days(days: frozenset[Day]) -> str:
+    return "/".join(f"{y}-{m:02d}-{d:02d}" if y else f"{m:02d}-{d:02d}" for y, m, d in sorted(days, key=lambda x: x[1:]))
+
+
+def _fmt_weekdays(days: frozenset[int]) -> str:
+    names = {v: k for k, v in WEEKDAYS.items() if not k.endswith("dag")}
+    return "/".join(names[d] for d in sorted(days))
+
+
+def _fmt_clock(times: frozenset[int]) -> str:
+    return "/".join(f"{t // 60:02d}:{t % 60:02d}" for t in sorted(times))

@@ -1,0 +1,83 @@
+"""Word lists the judge checks share: verbs that end a noun phrase, and words that are never names."""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
+from spacy.lang.nl.stop_words import STOP_WORDS as _NL_STOP
+
+# Verbs that say who claims something ("zegt", "said"), in Dutch and English.
+REPORTING = ("zegt|zei|zeggen|zeiden|meldt|meldde|melden|meldden|stelt|stelde|verklaart|verklaarde|"
+             "bevestigt|bevestigde|ontkent|ontkende|schrijft|schreef|twittert|twitterde|claimt|claimde|"
+             "beweert|beweerde|laat weten|liet weten|"
+             "said|says|say|reported|reports|told|tells|stated|confirmed|confirms|denied|denies|"
+             "claimed|tweeted|wrote|writes|announced|announces")
+
+# Finite verbs and auxiliaries: the first one ends the subject of a sentence.
+FINITE = frozenset("""
+is zijn was waren werd werden wordt worden heeft hebben had hadden zal zullen zou zouden kan kon konden
+moet moeten wil wilde willen gaat ging komt kwam kwamen raakte raakten raakt viel vielen vuurde vuurden
+vuurt sloeg sloegen stemde stemden steunt steunen riep roept veroordeelt veroordelen doodde doodden
+bestookte bestookten liet laat neemt nam stuurt benadrukken benadrukt dreigt stortte
+are were has have did does do will would could can may might must shall
+fired launched attacked hit struck killed kills warned warns voted condemned condemns wants responded
+responds bombed took landed failed received called
+""".split()) | frozenset(REPORTING.replace(" ", "|").split("|"))
+
+# Number words, Dutch and English.
+UNITS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
+         "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
+         "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19,
+         "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+         "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+         "seventeen": 17, "eighteen": 18, "nineteen": 19, "a dozen": 12, "dozen": 12}
+TENS = {"twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80,
+        "negentig": 90, "honderd": 100, "duizend": 1000,
+        "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+        "ninety": 90, "hundred": 100, "a hundred": 100, "thousand": 1000, "a thousand": 1000}
+MONTHS = {"januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7, "augustus": 8,
+          "september": 9, "oktober": 10, "november": 11, "december": 12, "january": 1, "february": 2,
+          "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "october": 10,
+          "jan": 1, "feb": 2, "aug": 8, "sept": 9, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12}
+WEEKDAYS = {"maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6,
+            "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+# Capitalised at the start of a sentence, yet never a name.
+NOT_NAMES = frozenset(_NL_STOP | _EN_STOP | set(UNITS) | set(TENS) | set(MONTHS) | set(WEEKDAYS) | {
+    "volgens", "according", "missiles", "raketten", "militairen", "troops", "soldiers", "tot", "so", "bij",
+    "na", "om", "op", "ook", "enkele", "lokale", "minister", "half", "shortly", "kort", "eerder", "earlier",
+    "iranian", "iraqi", "american", "dutch", "british", "nobody", "niemand", "het", "de", "the", "no", "geen",
+    "all", "alle", "parliament", "parlement", "voorlopig", "vooralsnog", "fewer", "more", "less", "meer",
+    "minder", "ruim", "zeker", "ongeveer", "nearly", "bijna", "almost", "dozens", "tientallen", "up"})
+
+TOKEN = re.compile(r"[\w'’.-]+|[^\w\s]")
+
+# Canonical actor -> Dutch and English forms (lower case, matched on word boundaries). Countries and
+# their adjectives share an id, so "Amerikaanse militairen" and "US troops" name the same actors.
+ACTORS = {
+    "us": ["amerikaans", "amerikaanse", "amerikanen", "amerikaan", "vs", "verenigde staten", "us", "u.s.",
+           "american", "americans", "united states", "washington", "pentagon", "witte huis", "white house"],
+    "iran": ["iran", "iraans", "iraanse", "teheran", "tehran", "iranian", "iranians", "revolutionaire garde",
+             "revolutionary guard", "irg"],
+    "iraq": ["irak", "iraaks", "iraakse", "bagdad", "baghdad", "iraq", "iraqi", "iraqis"],
+    "netherlands": ["nederland", "nederlandse", "defensie", "dutch", "netherlands"],
+    "uk": ["brits", "britse", "groot-brittannië", "britain", "british", "uk"],
+    "france": ["frankrijk", "franse", "france", "french"],
+    "germany": ["duitsland", "duitse", "germany", "german"],
+    "russia": ["rusland", "russische", "russia", "russian"],
+    "ukraine": ["oekraïne", "oekraïens", "oekraïense", "ukraine", "ukrainian"],
+    "kurds": ["koerdisch", "koerdische", "koerden", "koerdistan", "kurdish", "kurds", "kurdistan"],
+    "eu": ["eu", "europese unie", "european union"],
+    "troops": ["militairen", "soldaten", "troepen", "personeel", "manschappen", "troops", "soldiers",
+               "service members", "servicemen", "personnel", "forces"],
+    "prime_minister": ["premier", "minister-president", "prime minister"],
+    "officer": ["officier", "legerofficier", "officer", "official", "functionaris", "commandant", "commander"],
+    "president": ["president"],
+    "militia": ["militie", "milities", "militia", "militias"],
+    "parliament": ["parlement", "parliament"],
+    "coalition": ["coalitie", "coalition"],
+}
+# Roles, not parties: "Dutch troops" and "US troops" share "troops" but are different actors.
+GENERIC_ACTORS = frozenset({"troops", "prime_minister", "officer", "president", "militia", "parliament", "coalition"})
+# Cities that stand for a government ("Teheran waarschuwde") and are places too.
+CITIES = frozenset({"bagdad", "baghdad", "teheran", "tehran", "washington"})
