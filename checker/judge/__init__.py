@@ -27,6 +27,9 @@ from checker.types import Article, Finding, Reason, ScoredPair, Verdict
 _NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none)\b|n't\b", re.I)
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
 RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v1", "attribution.v2")
+# Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
+REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
+                "NEGATION", "NLI_ENTAILMENT", "ACTOR_MISMATCH", "SOURCES", "DISPUTED")
 Outcome = tuple[Verdict, float, list[Reason]]
 QtyPair = tuple[quantities.Quantity, quantities.Quantity]
 
@@ -88,9 +91,11 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
 
 def vetoes(ev: Evidence, settings: Settings) -> tuple[Reason, ...]:
     """Why the rules kept a pair neutral that the NLI model alone would report (for eval traces)."""
-    confident = ev.p_contradiction >= settings.contradiction_threshold or ev.p_entailment >= settings.agreement_threshold
-    if confident and ev.different_actors:
+    contradiction = ev.p_contradiction >= settings.contradiction_threshold
+    if ev.different_actors and (contradiction or ev.p_entailment >= settings.agreement_threshold):
         return (Reason("ACTOR_MISMATCH", "the claims are about different actors or objects"),)
+    if contradiction and ev.quantity_matches and not ev.quantity_clashes and not ev.negation_differs:
+        return tuple(_match_reasons(ev))
     return ()
 
 

@@ -22,7 +22,8 @@ _FORMS = sorted(((form, actor) for actor, forms in ACTORS.items() for form in fo
 _FORM_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f, _ in _FORMS) + r")(?!\w)", re.I)
 _BY_FORM = dict(_FORMS)
 _WORD = re.compile(r"[\w'’]+(?:\.\w+)*")
-_AGENT = re.compile(r"\b(?:door|by)\s+(?:[\w'’-]+\s*){1,4}", re.I)
+_AGENT = re.compile(r"\b(?:door|by)\s+(?:(?!(?:te|to|zijn|is|was|were|are|about|over|op|on|in|at|dat|that)\b)"
+                    r"[\w'’-]+\s*){1,4}", re.I)
 _REPORTED_SELF = re.compile(r"\bte (?:zijn|hebben|worden)\b|^\W*(?:dat |that )?(?:hij|zij|ze|he|she|they|it)\b", re.I)
 # Words that open a sentence without being its subject ("Bij de aanval ...", "On Wednesday ...").
 _FRONTED = frozenset("""bij op in na tijdens volgens door om ook er daar toch tot voorlopig vooralsnog inmiddels
@@ -142,5 +143,5 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _within(part: frozenset[str], whole: frozenset[str]) -> bool:
-    key = _specific(part) or part
-    return bool(key) and key <= whole
+    """All of ``part`` ("US troops": us and troops, not just us) is named in ``whole``."""
+    return bool(part) and part <= whole

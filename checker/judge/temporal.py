@@ -28,7 +28,7 @@ _NIGHT_BETWEEN = re.compile(rf"\bnacht van ({_DAY}) op ({_DAY})\b", re.I)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE_DM = re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I)
 _DATE_MD = re.compile(rf"\b({_MONTH})\.?\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
-_CLOCK_RE = re.compile(r"(?:\b(om|at|rond|around|tegen)\s+)?\b([01]?\d|2[0-3])(?:([.:])([0-5]\d))?"
+_CLOCK_RE = re.compile(r"(?:\b(om|at|rond|around|tegen)\s+)?\b(2[0-3]|[01]?\d)(?:([.:])([0-5]\d))?"
                        r"(?:\s*(uur\b|u\.|a\.m\.|p\.m\.|am\b|pm\b))?", re.I)
 _ZONES = [(re.compile(r"\b(?:plaatselijke|lokale) tijd|\blocal time", re.I), "local"),
           (re.compile(r"\bNederlandse tijd|\bDutch time|\bCET\b", re.I), "nl"),
