@@ -67,7 +67,6 @@ def test_report_exports_csv_claims_cannot_run_as_formulas(text):
     assert row["claim_a"] == "'" + text and row["claim_b"] == "Er vielen geen doden."
 
 
-@pytest.mark.xfail(strict=True, reason="as_csv guards claim cells only: an article id from JSONL can start with '='")
 def test_report_exports_csv_article_ids_cannot_run_as_formulas():
     row = read_csv(as_csv.render_csv(one_finding("Drie doden.", article_a="=1+1")))[0]
     assert not row["article_a"].startswith("=")

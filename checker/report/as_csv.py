@@ -29,8 +29,8 @@ def render_csv(report: Report) -> str:
     for r in _records(report):
         a, b = r["claims"]
         writer.writerow([r["id"], r["verdict"], r["score"], r["similarity"],
-                         a["article"], a["start"], a["end"], a["source"] or "", _cell(a["text"]),
-                         b["article"], b["start"], b["end"], b["source"] or "", _cell(b["text"]),
+                         _cell(a["article"]), a["start"], a["end"], _cell(a["source"] or ""), _cell(a["text"]),
+                         _cell(b["article"]), b["start"], b["end"], _cell(b["source"] or ""), _cell(b["text"]),
                          "; ".join(f"{x['code']}: {x['text']}" for x in r["reasons"])])
     return out.getvalue()
 
