@@ -1,0 +1,169 @@
+"""Speed of `claimcheck ci`: one new article against a 10,000-article store, after the models are loaded.
+
+    python -m eval.bench_ci --sentences ../shared/data/text_nl/ud_alpino/sentences.jsonl \
+        [--articles 10000] [--store /tmp/claimcheck-bench/ci.db] [--runs 5] [--device cpu]
+
+The corpus is synthetic but made of real sentences: each article is 4 to 8 sentences drawn from
+the Dutch newspaper sentences at ``--sentences`` (read from there, never copied into the
+repository), in paragraphs of two, plus the sample articles in seeds/. Some sentences are held
+back to write the new articles, so the check embeds text it has not seen. The store is built
+with ``claimcheck ingest``'s own functions (and reused when it already holds the corpus; it is
+not re-embedded). Each run times what ``ci`` does after loading the models: open the store,
+segment and embed the new article, search the index, score the pairs, judge, render JSON.
+Writes eval/results/bench_ci.json with the machine, the versions and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from checker import __version__, gate
+from checker.config import Settings
+from checker.embed import Embedder
+from checker.ingest import read_articles
+from checker.pair import pair_claims
+from checker.pipeline import Models
+from checker.segment import segment
+from checker.store import Store, index_path
+from checker.types import Article
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMIT_S = 5.0
+CONTRADICTING = ("Bij de aanval op de legerbases in Irak zijn tientallen Amerikaanse soldaten omgekomen. "
+                 "Iran vuurde in de nacht van dinsdag op woensdag raketten af op bases in Irak.")
+
+
+def read_sentences(path: Path) -> list[str]:
+    """Sentences that make claims (four words or more, ending in . ! or ?), in file order, unique."""
+    out: dict[str, None] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            text = " ".join(json.loads(line)["text"].split())
+            if len(text.split()) >= 4 and text[-1] in ".!?" and text[0].isupper():
+                out[text] = None
+    return list(out)
+
+
+def synthetic_articles(sentences: list[str], n: int, seed: int) -> list[Article]:
+    rng = random.Random(seed)
+    articles = []
+    for i in range(n):
+        picked = rng.sample(sentences, rng.randint(4, 8))
+        paragraphs = [" ".join(picked[j : j + 2]) for j in range(0, len(picked), 2)]
+        articles.append(Article(id=f"bench{i:05d}", text="\n\n".join(paragraphs), lang="nl",
+                                date=f"2020-{1 + i % 12:02d}-{1 + i % 28:02d}", source="synthetic"))
+    return articles
+
+
+def build_store(db: Path, articles: list[Article], settings: Settings) -> dict[str, float]:
+    started = time.perf_counter()
+    planned, unchanged = gate.plan_ingest(db, articles, settings)
+    segmented = time.perf_counter()
+    gate.ingest(db, planned, lambda: Embedder(settings.embed_model, settings.device, settings.embed_batch_size),
+                batch_size=500)
+    return {"segment_seconds": round(segmented - started, 1), "embed_write_index_seconds":
+            round(time.perf_counter() - segmented, 1), "articles_added": len(planned), "articles_reused": unchanged}
+
+
+def time_check(db: Path, article: Article, settings: Settings, models: Models) -> dict[str, object]:
+    started = time.perf_counter()
+    with Store.open(db) as store:
+        store.check_embedder(gate.embedder_id(settings.embed_model))
+        result = gate.check(store, [article], segment([article], settings), settings, models)
+    gate.render(result, "json")
+    stats = result.report.stats
+    return {"article": article.id, "seconds": round(time.perf_counter() - started, 3), "claims": stats["claims"],
+            "candidate_pairs": stats["candidate_pairs"], "contradictions": stats["contradictions"],
+            "exit_code": 1 if result.failing else 0}
+
+
+def same_pairs_as_exact_search(db: Path, article: Article, settings: Settings, models: Models) -> bool:
+    """Whether the index finds the pairs a brute-force search over every stored vector finds.
+
+    Compared by similarity, since the corpus repeats sentences (ties between equal vectors).
+    """
+    claims = segment([article], settings)
+    vectors = models.embedder.encode([c.text for c in claims])
+    with Store.open(db) as store:
+        found = gate.candidate_pairs(store, claims, vectors, {article.id}, settings)
+        stored, stored_vectors = store.claims(row[0] for row in store.conn.execute("SELECT id FROM claims"))
+    exact = pair_claims(claims, vectors, claims + stored, np.vstack([vectors, stored_vectors]),
+                        top_k=settings.pair_top_k, threshold=settings.pair_threshold)
+    return sorted(round(p.similarity, 4) for p in found) == sorted(round(p.similarity, 4) for p in exact)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sentences", type=Path, required=True, help="JSONL with a 'text' field per sentence")
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--store", type=Path, default=Path("/tmp/claimcheck-bench/ci.db"))
+    parser.add_argument("--runs", type=int, default=5, help="new articles checked, one at a time")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results" / "bench_ci.json")
+    args = parser.parse_args(argv)
+
+    settings = Settings(device=args.device)
+    sentences = read_sentences(args.sentences)
+    random.Random(0).shuffle(sentences)
+    held_back, pool = sentences[: 8 * args.runs], sentences[8 * args.runs :]
+    seeds = read_articles([str(ROOT / "seeds")])
+    corpus = synthetic_articles(pool, args.articles - len(seeds), seed=1) + seeds
+    build = build_store(args.store, corpus, settings)
+    print(f"store ready: {build}", file=sys.stderr)
+
+    started = time.perf_counter()
+    models = Models.load(settings)
+    models.embedder.encode(["opwarmen"])  # first-call setup is part of loading, not of a check
+    load_seconds = time.perf_counter() - started
+
+    new = [Article(id="new-contradicting", text=CONTRADICTING, lang="nl", path="new-contradicting.txt")]
+    new += [Article(id=f"new{i}", text="\n\n".join([" ".join(held_back[8 * i : 8 * i + 4]),
+                                                    " ".join(held_back[8 * i + 4 : 8 * i + 8])]), lang="nl")
+            for i in range(args.runs - 1)]
+    runs = [time_check(args.store, article, settings, models) for article in new]
+    for run in runs:
+        print(json.dumps(run), file=sys.stderr)
+    exact = [same_pairs_as_exact_search(args.store, article, settings, models) for article in new]
+
+    with Store.open(args.store) as store:
+        counts = store.counts()
+    seconds = [float(r["seconds"]) for r in runs]
+    result = {
+        "what": "claimcheck ci: one new article against the store, after the models are loaded",
+        "command": "python -m eval.bench_ci " + " ".join(sys.argv[1:] if argv is None else argv),
+        "data": f"{args.sentences.name} ({len(sentences)} usable sentences, {len(held_back)} held back) + seeds/",
+        "store": {"articles": counts["articles"], "claims": counts["claims"],
+                  "database_mb": round(args.store.stat().st_size / 2**20, 1),
+                  "index_mb": round(index_path(args.store).stat().st_size / 2**20, 1), **build},
+        "model_load_seconds": round(load_seconds, 1),
+        "runs": runs,
+        "median_seconds": round(statistics.median(seconds), 3),
+        "max_seconds": round(max(seconds), 3),
+        "limit_seconds": LIMIT_S,
+        "passed": max(seconds) <= LIMIT_S,
+        "runs_with_the_pairs_of_an_exact_search": f"{sum(exact)}/{len(exact)}",
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": args.device},
+        "versions": {"claimcheck": __version__, "torch": torch.__version__, "python": platform.python_version()},
+        "date": datetime.date.today().isoformat(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps({k: result[k] for k in ("median_seconds", "max_seconds", "passed")}))
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
