@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from checker import __version__, cli_store
+from checker.config import BACKENDS, ENGINES
 from checker.errors import ClaimcheckError, Errors, ExitCode
 
 VERIFY_FORMATS = ("json", "markdown", "html", "csv", "jsonl", "github")
@@ -55,7 +56,9 @@ def _settings(args: argparse.Namespace):
     return Settings().with_overrides(
         nli_model=getattr(args, "nli_model", None), embed_model=getattr(args, "embed_model", None),
         pair_top_k=getattr(args, "top_k", None), pair_threshold=getattr(args, "threshold", None),
-        device=getattr(args, "device", None), nli_int8=getattr(args, "int8", None) or None)
+        device=getattr(args, "device", None), nli_int8=getattr(args, "int8", None) or None,
+        backend=getattr(args, "backend", None), engine=getattr(args, "engine", None),
+        ray_address=getattr(args, "address", None))
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -80,15 +83,14 @@ def _check_format(fmt: str, choices: tuple[str, ...], command: str) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from checker.engine import verify
     from checker.ingest import read_articles
-    from checker.pipeline import Models, verify
     from checker.report import RENDERERS
 
     _check_format(args.format, VERIFY_FORMATS, "verify")
     settings = _settings(args)
     articles = read_articles(args.paths)
-    models = Models.load(settings)
-    report = verify(articles, settings, models, progress=_progress(args))
+    report = verify(articles, settings, progress=_progress(args))
     write_output(RENDERERS[args.format](report), args.output)
     return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
 
@@ -119,11 +121,12 @@ def read_pairs(source: str) -> list[tuple[str, str]]:
 
 
 def cmd_nli(args: argparse.Namespace) -> int:
-    from checker.infer import NLIModel
+    from checker.pipeline import load_nli
     from checker.types import LABELS
 
+    settings = _settings(args)
     pairs = read_pairs(args.pairs)
-    model = NLIModel(args.nli_model, args.device, int8=args.int8)
+    model = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
     probs = model.predict(pairs, batch_size=args.batch_size)
     lines = []
     for row in probs:
@@ -154,6 +157,8 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
         p.add_argument("--nli-model", default="claimcheck-nli", help="shipped model, local folder or hub id")
         p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
         p.add_argument("--int8", action="store_true", help="int8 NLI on CPU (faster; see eval/results/bench_nli.json)")
+        p.add_argument("--backend", choices=BACKENDS, default=None,
+                       help="torch (default) or onnx: both models int8 on onnxruntime (eval/bench/results.md)")
 
     v = sub.add_parser("verify", help="check a batch of articles against each other")
     v.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
@@ -163,6 +168,9 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     v.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
     v.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.85)")
     v.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    v.add_argument("--engine", choices=ENGINES, default=None,
+                   help="local (default) or ray: embedding and NLI on Ray Data actor pools (docs/scale.md)")
+    v.add_argument("--address", default=None, help="with --engine ray: a cluster (auto, ray://host:10001)")
     model_options(v)
     v.set_defaults(func=commands["verify"])
 

@@ -21,6 +21,8 @@ class Limits:
 
 
 LIMITS = Limits()
+BACKENDS = ("torch", "onnx")
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,25 @@ class Settings:
 
     device: str | None = None  # None: CUDA when present, else CPU
 
+    # --- engine (docs/scale.md; speed and memory measured in eval/bench/results.md) ----------
+    # "torch" runs the Hugging Face models; "onnx" runs both models exported to ONNX and
+    # int8-quantised (checker/onnx_backend.py): faster on CPU, SICK-NL dev accuracy within 0.5 points.
+    backend: str = "torch"
+    engine: str = "local"  # "local": this process; "ray": Ray Data actor pools (checker/engine/ray_engine.py)
+    ray_address: str | None = None  # None: start a local Ray instance; "auto" or "ray://head:10001": a cluster
+    ray_actors: int = 2  # actors per model in the pool
+    ray_actor_cpus: float = 1.0  # CPUs reserved per actor (and its torch/onnxruntime threads)
+
     def with_overrides(self, **overrides: object) -> Settings:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise ClaimcheckError(Errors.E303.format(option=", ".join(unknown), why="unknown setting"))
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        settings = replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        for name, value, choices in (("backend", settings.backend, BACKENDS), ("engine", settings.engine, ENGINES)):
+            if value not in choices:
+                raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value!r} is not one of {', '.join(choices)}"))
+        return settings
 
 
 def cache_dir() -> Path:

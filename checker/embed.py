@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -23,7 +24,40 @@ def default_device(device: str | None = None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class Embedder:
+def text_prefix(name: str) -> str:
+    """The prefix the model expects before each text ("query: " for e5 models)."""
+    return E5_PREFIX if name == models.EMBEDDER or "e5" in name.lower() else ""
+
+
+class CachedEncoder(ABC):
+    """``encode`` with a cache per distinct text; subclasses embed the texts not seen yet."""
+
+    name: str
+    prefix: str = ""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    @abstractmethod
+    def embed_new(self, texts: list[str], show_progress: bool) -> np.ndarray:
+        """L2-normalised vectors of prefixed ``texts``, shape ``(len(texts), dim)``."""
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors, shape ``(len(texts), dim)``, in input order."""
+        todo = sorted({t for t in texts if t not in self._cache})
+        if todo:
+            vectors = self.embed_new([self.prefix + t for t in todo], show_progress)
+            self._cache.update(zip(todo, vectors.astype(np.float32)))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+
+class Embedder(CachedEncoder):
     """Loads a sentence-transformers model once; ``encode`` caches vectors per distinct text."""
 
     def __init__(self, name: str = models.EMBEDDER, device: str | None = None, batch_size: int = 64):
@@ -32,26 +66,18 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
+        super().__init__()
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         self.name = name
-        self.prefix = E5_PREFIX if name == models.EMBEDDER or "e5" in name.lower() else ""
+        self.prefix = text_prefix(name)
         self.batch_size = batch_size
         self.model = SentenceTransformer(models.resolve(name), device=default_device(device))
-        self._cache: dict[str, np.ndarray] = {}
 
     @property
     def dim(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
 
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors, shape ``(len(texts), dim)``, in input order."""
-        todo = sorted({t for t in texts if t not in self._cache})
-        if todo:
-            vectors = self.model.encode([self.prefix + t for t in todo], batch_size=self.batch_size,
-                                        normalize_embeddings=True, convert_to_numpy=True,
-                                        show_progress_bar=show_progress)
-            self._cache.update(zip(todo, vectors.astype(np.float32)))
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+    def embed_new(self, texts: list[str], show_progress: bool) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=show_progress)

@@ -8,7 +8,8 @@ Face NLI model can be brought with ``--nli-model``. Inputs are sorted by length 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import numpy as np
 
@@ -22,6 +23,15 @@ logger = logging.getLogger(__name__)
 _ALIASES = {"entailment": "entailment", "entails": "entailment", "entail": "entailment",
             "neutral": "neutral", "contradiction": "contradiction", "contradicts": "contradiction",
             "contradict": "contradiction"}
+
+
+class Predictor(Protocol):
+    """What ``score_pairs`` needs of an NLI model (``NLIModel``, ``onnx_backend.OnnxNLIModel``)."""
+
+    name: str
+
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32,
+                progress: Callable[[int], None] | None = None) -> np.ndarray: ...
 
 
 def label_columns(id2label: dict) -> list[int]:
@@ -72,29 +82,50 @@ class NLIModel:
         """Probabilities, shape ``(len(pairs), 3)``, columns in ``LABELS`` order."""
         import torch
 
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        out = np.zeros((len(pairs), 3), dtype=np.float32)
-        order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][0]) - len(pairs[i][1]))
+        def run(idx: list[int]) -> np.ndarray:
+            enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx],
+                                 padding=True, truncation=True, max_length=self.max_length,
+                                 return_tensors="pt").to(self.device)
+            logits = self.model(**enc).logits.float()
+            return torch.softmax(logits, dim=-1)[:, self.columns].cpu().numpy()
+
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start : start + batch_size]
-                enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx],
-                                     padding=True, truncation=True, max_length=self.max_length,
-                                     return_tensors="pt").to(self.device)
-                logits = self.model(**enc).logits.float()
-                probs = torch.softmax(logits, dim=-1)[:, self.columns].cpu().numpy()
-                out[idx] = probs
-                if progress:
-                    progress(len(idx))
-        return out
+            return run_sorted([len(p) + len(h) for p, h in pairs], batch_size, 3, run, progress)
 
 
-def score_pairs(pairs: list[CandidatePair], model: NLIModel, batch_size: int = 32,
-                progress: Callable[[int], None] | None = None) -> list[ScoredPair]:
-    """NLI in both directions (a→b, b→a) in one batched call."""
-    texts = [(p.a.text, p.b.text) for p in pairs] + [(p.b.text, p.a.text) for p in pairs]
-    probs = model.predict(texts, batch_size=batch_size, progress=progress)
+def sorted_batches(lengths: list[int], batch_size: int) -> Iterator[list[int]]:
+    """Input indices, longest first, in batches of ``batch_size``: each batch pads to a similar length."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+def run_sorted(lengths: list[int], batch_size: int, width: int, run: Callable[[list[int]], np.ndarray],
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """``run(indices)`` over length-sorted batches; rows of the ``(n, width)`` result in input order."""
+    out = np.zeros((len(lengths), width), dtype=np.float32)
+    for idx in sorted_batches(lengths, batch_size):
+        out[idx] = run(idx)
+        if progress:
+            progress(len(idx))
+    return out
+
+
+def both_directions(pairs: list[CandidatePair]) -> list[tuple[str, str]]:
+    """(a, b) for every pair, then (b, a) for every pair: the inputs ``score_pairs`` scores."""
+    return [(p.a.text, p.b.text) for p in pairs] + [(p.b.text, p.a.text) for p in pairs]
+
+
+def scored_pairs(pairs: list[CandidatePair], probs: np.ndarray) -> list[ScoredPair]:
+    """Pairs with the probabilities of ``both_directions(pairs)``, shape ``(2 * len(pairs), 3)``."""
     n = len(pairs)
     as_dict = lambda row: {label: round(float(v), 6) for label, v in zip(LABELS, row)}  # noqa: E731
     return [ScoredPair(p, as_dict(probs[i]), as_dict(probs[n + i])) for i, p in enumerate(pairs)]
+
+
+def score_pairs(pairs: list[CandidatePair], model: Predictor, batch_size: int = 32,
+                progress: Callable[[int], None] | None = None) -> list[ScoredPair]:
+    """NLI in both directions (a→b, b→a) in one batched call."""
+    return scored_pairs(pairs, model.predict(both_directions(pairs), batch_size=batch_size, progress=progress))

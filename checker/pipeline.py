@@ -7,16 +7,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from checker import __version__
 from checker.config import Settings
-from checker.embed import Embedder
-from checker.infer import NLIModel, score_pairs
+from checker.embed import CachedEncoder, Embedder
+from checker.infer import NLIModel, Predictor, score_pairs
 from checker.judge import judge
 from checker.pair import pair_claims
 from checker.segment import segment
-from checker.types import Article, Claim, Finding
+from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Score = Callable[[list[CandidatePair], Callable[[int], None]], list[ScoredPair]]  # (pairs, tick per row)
 
 
 @dataclass
@@ -38,20 +41,51 @@ class Report:
 class Models:
     """The two models, loaded once and shared by every run in a process."""
 
-    embedder: Embedder
-    nli: NLIModel
+    embedder: CachedEncoder
+    nli: Predictor
 
     @classmethod
     def load(cls, settings: Settings) -> Models:
-        return cls(Embedder(settings.embed_model, settings.device, settings.embed_batch_size),
-                   NLIModel(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8))
+        return cls(load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend),
+                   load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8,
+                            settings.backend))
+
+
+def load_embedder(name: str, device: str | None, batch_size: int, backend: str = "torch",
+                  threads: int | None = None) -> CachedEncoder:
+    """The embedder on ``backend`` (torch or onnx); ``threads`` bounds onnxruntime's threads."""
+    if backend == "onnx":
+        from checker.onnx_backend import OnnxEmbedder
+
+        return OnnxEmbedder(name, device, batch_size, threads)
+    return Embedder(name, device, batch_size)
+
+
+def load_nli(name: str, device: str | None, max_length: int, int8: bool, backend: str = "torch",
+             threads: int | None = None) -> Predictor:
+    """The NLI model on ``backend``; the onnx backend is always int8 (``int8`` is torch's option)."""
+    if backend == "onnx":
+        from checker.onnx_backend import OnnxNLIModel
+
+        return OnnxNLIModel(name, device, max_length, threads)
+    return NLIModel(name, device, max_length, int8)
 
 
 def verify(articles: list[Article], settings: Settings, models: Models, progress: Progress | None = None) -> Report:
     """Check a batch of articles against each other."""
+
+    def score(pairs: list[CandidatePair], tick: Callable[[int], None]) -> list[ScoredPair]:
+        return score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size, progress=tick)
+
+    return run(articles, settings, models.embedder.encode, score, describe_settings(settings, models), progress)
+
+
+def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]], np.ndarray], score: Score,
+        described: dict[str, object], progress: Progress | None = None) -> Report:
+    """The stages in order; ``embed`` and ``score`` are where engines differ (checker/engine)."""
     started = time.perf_counter()
     claims = segment(articles, settings)
-    vectors = models.embedder.encode([c.text for c in claims])
+    vectors = embed([c.text for c in claims])
     pairs = pair_claims(claims, vectors, claims, vectors, top_k=settings.pair_top_k, threshold=settings.pair_threshold)
     done = 0
 
@@ -61,10 +95,10 @@ def verify(articles: list[Article], settings: Settings, models: Models, progress
         if progress:
             progress("nli", done, 2 * len(pairs))
 
-    scored = score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size, progress=tick)
+    scored = score(pairs, tick)
     findings = judge(scored, {a.id: a for a in articles}, settings)
     return Report(articles, claims, findings, stats=run_stats(articles, claims, len(pairs), findings, started),
-                  settings=describe_settings(settings, models))
+                  settings=described)
 
 
 def run_stats(articles: list[Article], claims: list[Claim], n_pairs: int, findings: list[Finding],
@@ -80,7 +114,10 @@ def run_stats(articles: list[Article], claims: list[Claim], n_pairs: int, findin
     }
 
 
-def describe_settings(settings: Settings, models: Models) -> dict[str, object]:
+def describe_settings(settings: Settings, models: Models | None = None) -> dict[str, object]:
+    """Settings for the report; model names from ``models`` when given (they may differ from settings)."""
     out = {k: v for k, v in asdict(settings).items() if not isinstance(v, tuple)}
-    out.update(embed_model=models.embedder.name, nli_model=models.nli.name, claimcheck=__version__)
+    if models:
+        out.update(embed_model=models.embedder.name, nli_model=models.nli.name)
+    out.update(claimcheck=__version__)
     return out

@@ -1,0 +1,115 @@
+"""The ray engine: embedding and NLI as Ray Data ``map_batches`` over actor pools holding the models.
+
+Segmenting, pairing, judging and reporting stay on the driver and are the local engine's code
+(``checker.pipeline.run``). Each actor loads its model once in ``__init__`` (model name, device,
+batch size and backend come from ``Settings`` through ``fn_constructor_kwargs``) and scores
+batches of rows in ``__call__``. Rows carry an id (``text_id``, ``row_id``) and results are joined
+by id, never by position, since Ray returns batches in any order. Texts are embedded once each,
+whatever the number of claims that share them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import ray
+
+from checker.config import Settings
+from checker.infer import both_directions, scored_pairs
+from checker.pipeline import Progress, Report, describe_settings, load_embedder, load_nli, run
+from checker.types import Article, CandidatePair, ScoredPair
+
+# Rows per Ray batch: an actor sorts each batch by length before its own model batching,
+# so larger batches pad less; 1024 rows of news sentences are a few MB.
+RAY_BATCH_ROWS = 1024
+
+
+class EmbedActor:
+    """Holds the embedder; maps ``{text_id, text}`` batches to ``{text_id, vector}``."""
+
+    def __init__(self, name: str, device: str | None, batch_size: int, backend: str, threads: int):
+        self.model = load_embedder(name, device, batch_size, backend, threads)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"text_id": batch["text_id"], "vector": self.model.encode([str(t) for t in batch["text"]])}
+
+
+class NLIActor:
+    """Holds the NLI model; maps ``{row_id, premise, hypothesis}`` batches to ``{row_id, probs}``."""
+
+    def __init__(self, name: str, device: str | None, max_length: int, int8: bool, backend: str,
+                 threads: int, batch_size: int):
+        self.model = load_nli(name, device, max_length, int8, backend, threads)
+        self.batch_size = batch_size
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        pairs = [(str(p), str(h)) for p, h in zip(batch["premise"], batch["hypothesis"])]
+        return {"row_id": batch["row_id"], "probs": self.model.predict(pairs, batch_size=self.batch_size)}
+
+
+def connect(settings: Settings) -> None:
+    """Join the running Ray instance, or ``settings.ray_address``, or start a local one."""
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    if not ray.is_initialized():
+        local = {} if settings.ray_address else {"include_dashboard": False}
+        ray.init(address=settings.ray_address, logging_level=logging.WARNING, log_to_driver=False, **local)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+
+
+def _map(rows: list[dict], actor: type, settings: Settings, kwargs: dict) -> ray.data.Dataset:
+    return ray.data.from_items(rows).map_batches(
+        actor, batch_size=RAY_BATCH_ROWS, batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=settings.ray_actors), num_cpus=settings.ray_actor_cpus,
+        fn_constructor_kwargs=dict(kwargs, threads=max(1, int(settings.ray_actor_cpus))))
+
+
+def _collect(ds: ray.data.Dataset, id_column: str, value_column: str, n: int,
+             tick: Callable[[int], None] | None = None) -> np.ndarray:
+    """Values of ``ds`` by id (``n`` > 0 rows): row ``i`` of the result is the value of id ``i``."""
+    parts = []
+    for batch in ds.iter_batches(batch_format="numpy", batch_size=None):
+        parts.append((batch[id_column].astype(np.int64), batch[value_column]))
+        if tick:
+            tick(len(parts[-1][0]))
+    ids = np.concatenate([i for i, _ in parts])
+    if len(ids) != n or len(np.unique(ids)) != n:
+        raise RuntimeError(f"ray returned {len(ids)} rows for {n} ids")
+    out = np.zeros((n, *parts[0][1].shape[1:]), dtype=np.float32)
+    for batch_ids, values in parts:
+        out[batch_ids] = values
+    return out
+
+
+def embed(texts: list[str], settings: Settings) -> np.ndarray:
+    """Vectors of ``texts`` in input order, each distinct text embedded once on the actor pool."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    distinct = sorted(set(texts))
+    ds = _map([{"text_id": i, "text": t} for i, t in enumerate(distinct)], EmbedActor, settings,
+              {"name": settings.embed_model, "device": settings.device, "batch_size": settings.embed_batch_size,
+               "backend": settings.backend})
+    vectors = _collect(ds, "text_id", "vector", len(distinct))
+    index = {t: i for i, t in enumerate(distinct)}
+    return vectors[[index[t] for t in texts]]
+
+
+def score(pairs: list[CandidatePair], settings: Settings, tick: Callable[[int], None] | None = None) -> list[ScoredPair]:
+    """NLI both ways on the actor pool; the same ``ScoredPair`` list as ``infer.score_pairs``."""
+    rows = [{"row_id": i, "premise": p, "hypothesis": h} for i, (p, h) in enumerate(both_directions(pairs))]
+    if not rows:
+        return []
+    ds = _map(rows, NLIActor, settings,
+              {"name": settings.nli_model, "device": settings.device, "max_length": settings.nli_max_length,
+               "int8": settings.nli_int8, "backend": settings.backend, "batch_size": settings.nli_batch_size})
+    return scored_pairs(pairs, _collect(ds, "row_id", "probs", len(rows), tick))
+
+
+def verify(articles: list[Article], settings: Settings, progress: Progress | None = None) -> Report:
+    """``pipeline.verify`` with the embed and NLI stages on Ray; judge and report on the driver."""
+    connect(settings)
+    return run(articles, settings, lambda texts: embed(texts, settings),
+               lambda pairs, tick: score(pairs, settings, tick), describe_settings(settings), progress)

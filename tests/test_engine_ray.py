@@ -1,0 +1,39 @@
+"""The ray engine on a local Ray instance: the same findings as the local engine."""
+
+from __future__ import annotations
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from checker.config import Settings  # noqa: E402
+from checker.engine import verify  # noqa: E402
+from checker.ingest import read_articles  # noqa: E402
+from checker.types import Article  # noqa: E402
+from tests.conftest import SEEDS  # noqa: E402
+
+THIRD = Article("900_third", "Bij de raketaanval op de Al Asad-luchtmachtbasis zijn tientallen Amerikaanse soldaten "
+                "omgekomen. Volgens de staatstelevisie vielen er ten minste tachtig doden.", date="2020-01-08")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _keys(report) -> list[tuple]:
+    return [(f.verdict, f.a.key, f.b.key) for f in report.findings]
+
+
+def test_engine_ray_findings_equal_local(local_ray, tiny_model_dirs, tiny_models):
+    settings = Settings(nli_model=str(tiny_model_dirs["nli"]), embed_model=str(tiny_model_dirs["embed"]),
+                        pair_threshold=-1.0, contradiction_threshold=0.0, agreement_threshold=0.0, device="cpu")
+    articles = [*read_articles([str(SEEDS)]), THIRD]
+    local = verify(articles, settings, tiny_models)
+    remote = verify(articles, settings.with_overrides(engine="ray", ray_actors=2))
+    assert local.findings and _keys(remote) == _keys(local)
+    assert [f.score for f in remote.findings] == pytest.approx([f.score for f in local.findings], abs=1e-4)
+    assert remote.stats["candidate_pairs"] == local.stats["candidate_pairs"]
+    assert remote.settings["engine"] == "ray"
