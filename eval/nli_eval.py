@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from checker.infer import NLIModel
+from models.nli.train import expected_calibration_error
 from checker.types import LABELS
 
 
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     probs = model.predict([(r["premise"], r["hypothesis"]) for r in records], batch_size=args.batch_size)
     seconds = time.perf_counter() - started
     result = metrics([r["label"] for r in records], [LABELS[i] for i in probs.argmax(1)])
+    gold = np.asarray([LABELS.index(r["label"]) for r in records])
+    result["ece"] = round(expected_calibration_error(probs, gold), 4)
     result.update(model=args.model, data=str(args.data), rows=args.rows, every=args.every,
                   pairs_per_second=round(len(records) / seconds, 1))
     name = args.name or args.data.stem
