@@ -43,6 +43,9 @@ class Settings:
     # Contradicting claims are often less similar than paraphrases, so we keep the recall side.
     # e5 cosines sit in a narrow high band: this number is for e5-small only.
     pair_threshold: float = 0.85
+    # Claims that count the same thing are also paired down to this cosine (seeds: "geen
+    # slachtoffers" vs "tientallen soldaten omgekomen" is 0.81; unrelated seed sentences 0.75-0.80).
+    topic_pair_floor: float = 0.75
     pair_top_k: int = 5  # neighbours per claim in other articles (curve in eval/bench)
 
     # --- infer -----------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from checker.config import Settings
 from checker.embed import CachedEncoder, Embedder
 from checker.infer import NLIModel, Predictor, score_pairs
 from checker.judge import judge
-from checker.pair import pair_claims
+from checker.judge import quantities
+from checker.pair import merge_pairs, pair_claims, pair_on_topics
 from checker.segment import segment
 from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
@@ -86,7 +87,7 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
     started = time.perf_counter()
     claims = segment(articles, settings)
     vectors = embed([c.text for c in claims])
-    pairs = pair_claims(claims, vectors, claims, vectors, top_k=settings.pair_top_k, threshold=settings.pair_threshold)
+    pairs = candidate_pairs(claims, vectors, settings)
     done = 0
 
     def tick(n: int) -> None:
@@ -99,6 +100,21 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
     findings = judge(scored, {a.id: a for a in articles}, settings)
     return Report(articles, claims, findings, stats=run_stats(articles, claims, len(pairs), findings, started),
                   settings=described)
+
+
+def claim_topics(claims: list[Claim]) -> list[frozenset[str]]:
+    """What each claim counts, as pairing keys; killed, injured and casualties share one key."""
+    group = {"killed": "casualties", "injured": "casualties"}
+    return [frozenset(group.get(q.category, q.category) for q in quantities.extract(c.text)) for c in claims]
+
+
+def candidate_pairs(claims: list[Claim], vectors, settings: Settings) -> list[CandidatePair]:
+    """Embedding neighbours plus claims that count the same thing (docs/ARCHITECTURE.md)."""
+    topics = claim_topics(claims)
+    return merge_pairs(
+        pair_claims(claims, vectors, claims, vectors, top_k=settings.pair_top_k, threshold=settings.pair_threshold),
+        pair_on_topics(claims, vectors, topics, claims, vectors, topics, top_k=settings.pair_top_k,
+                       floor=settings.topic_pair_floor))
 
 
 def run_stats(articles: list[Article], claims: list[Claim], n_pairs: int, findings: list[Finding],

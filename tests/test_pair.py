@@ -58,3 +58,18 @@ def test_pair_rejects_bad_arguments():
     with pytest.raises(ValueError, match="top_k"):
         pair_claims(claims, _unit([[1, 0]]), claims, _unit([[1, 0]]), top_k=0, threshold=0.5)
     assert pair_claims([], np.zeros((0, 2)), claims, _unit([[1, 0]]), top_k=1, threshold=0.0) == []
+
+
+def test_pair_on_topics_pairs_counts_below_the_knn_threshold():
+    """Claims that count the same thing are paired down to the floor, never within one article."""
+    from checker.pair import merge_pairs, pair_on_topics
+
+    claims = _claims(["a", "b", "b", "c"])
+    vectors = _unit([[1, 0], [1, 0.9], [1, 0.85], [1, 3]])
+    topics = [frozenset({"casualties"}), frozenset({"casualties"}), frozenset(), frozenset({"missiles"})]
+    pairs = pair_on_topics(claims, vectors, topics, claims, vectors, topics, top_k=3, floor=0.7)
+    assert [(p.a.key, p.b.key) for p in pairs] == [(("a", 0), ("b", 1))]
+    assert pair_on_topics(claims, vectors, topics, claims, vectors, topics, top_k=3, floor=0.99) == []
+    knn = pair_claims(claims, vectors, claims, vectors, top_k=1, threshold=0.0)
+    merged = merge_pairs(knn, pairs)
+    assert len(merged) == len({(p.a.key, p.b.key) for p in knn + pairs})
