@@ -1,9 +1,9 @@
 """The CI gate: check new articles against the stored corpus and against each other.
 
 Only the new articles are segmented and embedded. Their claims look up their nearest stored
-claims in the store's vector index. Those neighbours, with the new claims, are the corpus that
-``pair_claims`` searches, so each new claim gets the same top-k partners as it would against the
-whole corpus. Then ``score_pairs`` and ``judge`` run exactly as in ``verify``. In a ``ci`` finding
+claims in the store's vector index, and ``pair_claims`` makes, from those, the pairs ``verify``
+would make over the whole corpus plus the new articles (``candidate_pairs``). Then
+``score_pairs`` and ``judge`` run exactly as in ``verify``. In a ``ci`` finding
 the claim ``a`` is always from a new article, so annotations point at the new file.
 
 A baseline (docs/ci.md) lists accepted findings by ``finding_key``: the verdict and both normalised
@@ -37,6 +37,9 @@ from checker.types import Article, CandidatePair, Claim, Finding
 BASELINE_VERSION = 1
 CI_FORMATS = ("json", "markdown", "github")
 MARKDOWN_LIMIT = 60_000  # characters; a GitHub comment holds 65,536
+# Stored claims checked backward (does a new claim enter THEIR top-k?) per new claim, as a
+# multiple of top_k. With 10, eval/bench_ci.py finds verify's pairs on a 10,000-article store.
+WIDEN = 10
 
 
 def embedder_id(name: str) -> str:
@@ -139,15 +142,27 @@ class _NLIProgress:
 
 def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_ids: set[str],
                     settings: Settings) -> list[CandidatePair]:
-    """Pairs of a new claim with a stored claim or a claim of another new article, new claim first.
+    """The pairs ``verify`` would make over the corpus plus the new articles that hold a new claim.
 
-    Stored versions of the new articles (same id) are left out: the new text replaces them.
+    ``verify`` keeps a pair when either claim has the other among its top-k in other articles.
+    Forward: a new claim's top-k among the stored claims near it and the other new claims.
+    Backward: each stored claim near a new claim, against its own stored top-k plus the new claims.
+    "Near" is the ``WIDEN * top_k`` nearest stored claims above the threshold, so a stored claim
+    further away than that is not checked backward (docs/ci.md). Stored versions of the new
+    articles (same id) are left out: the new text replaces them. New claim first in each pair.
     """
-    corpus, corpus_vectors = store.neighbours(vectors, settings.pair_top_k, exclude=new_ids,
-                                              min_similarity=settings.pair_threshold)
-    pairs = pair_claims(claims, vectors, claims + corpus, np.vstack([vectors, corpus_vectors]),
-                        top_k=settings.pair_top_k, threshold=settings.pair_threshold)
-    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]
+    k, threshold = settings.pair_top_k, settings.pair_threshold
+    near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=threshold)
+    forward = pair_claims(claims, vectors, claims + near, np.vstack([vectors, near_vectors]), top_k=k,
+                          threshold=threshold)
+    own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
+    theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=threshold)
+    backward = pair_claims(near, near_vectors, claims + theirs, np.vstack([vectors, their_vectors]), top_k=k,
+                           threshold=threshold)
+    pairs = {(p.a.key, p.b.key): p for p in backward if new_ids & {p.a.article_id, p.b.article_id}}
+    pairs.update({(p.a.key, p.b.key): p for p in forward})
+    ordered = sorted(pairs.values(), key=lambda p: (-p.similarity, p.a.key, p.b.key))
+    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in ordered]
 
 
 def check(store: Store, articles: list[Article], claims: list[Claim], settings: Settings, models: Models,

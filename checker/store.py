@@ -359,6 +359,15 @@ class Store:
                 vectors.append(np.frombuffer(row[9], dtype="<f4"))
         return claims, _stack(vectors, self.dim())
 
+    @_sqlite_errors
+    def claim_counts(self, article_ids: Iterable[str]) -> dict[str, int]:
+        """How many claims each stored article among ``article_ids`` has."""
+        out: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(article_ids))):
+            out.update(self.conn.execute(f"SELECT article_id, count(*) FROM claims WHERE article_id IN ({_marks(chunk)})"
+                                         " GROUP BY article_id", chunk).fetchall())
+        return out
+
     def dim(self) -> int:
         return int(self.meta().get("dim", 0))
 
@@ -386,10 +395,7 @@ class Store:
         index = self.vector_index()
         if len(index) == 0 or len(vectors) == 0:
             return [], _stack([], self.dim())
-        skipped = 0
-        for chunk in _chunks(sorted(exclude)):
-            skipped += self.conn.execute(f"SELECT count(*) FROM claims WHERE article_id IN ({_marks(chunk)})",
-                                         chunk).fetchone()[0]
+        skipped = sum(self.claim_counts(exclude).values())
         matches = index.search(np.asarray(vectors, dtype=np.float32), min(count + skipped, len(index)))
         claims, found_vectors = self.claims(_similar_keys(matches, min_similarity))
         keep = [i for i, c in enumerate(claims) if c.article_id not in exclude]

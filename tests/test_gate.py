@@ -10,17 +10,20 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from checker import gate
 from checker.config import Settings
 from checker.errors import ClaimcheckError
 from checker.ingest import read_articles
+from checker.pair import pair_claims
 from checker.report.records import finding_key
 from checker.segment import segment
 from checker.store import Store, index_path
 from checker.types import Article
 from tests.conftest import SEEDS
+from tests.test_store import make_entry
 
 CONTRADICTING = Article(id="nieuw", lang="nl", path="nieuw.txt",
                         text="Bij de aanval zijn tientallen Amerikaanse soldaten omgekomen.\n\n"
@@ -100,6 +103,37 @@ def test_gate_new_text_of_a_stored_article_is_not_paired_with_its_old_version(db
     assert all(c in claims for c in sides if c.article_id == seed.id)  # never a stored claim of the old text
     assert any({p.a.article_id, p.b.article_id} == {seed.id, "nieuw"} for p in pairs)  # new articles meet
     assert all(p.a.article_id in (seed.id, "nieuw") for p in pairs)
+
+
+def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path, monkeypatch):
+    """Over the store plus the new articles, verify pairs a claim with its top-k both ways round;
+    ``ci`` must find the pairs among those that hold a new claim (hand-written vectors, no models)."""
+    stored = [make_entry(f"s{n:02d}", 4, seed=200 + n) for n in range(30)]
+    new = [make_entry("n1", 3, seed=1), make_entry("n2", 2, seed=2), make_entry("s05", 3, seed=3, text=" (nieuw)")]
+    new_ids = {e.article.id for e in new}
+    with Store.open(tmp_path / "c.db", write=True) as store:
+        store.add(stored, embedder="fake")
+    claims = [c for e in new for c in e.claims]
+    vectors = np.vstack([e.vectors for e in new])
+    corpus = [c for e in stored if e.article.id != "s05" for c in e.claims] + claims
+    corpus_vectors = np.vstack([e.vectors for e in stored if e.article.id != "s05"] + [vectors])
+    settings = Settings(pair_top_k=3, pair_threshold=0.2)
+    both_ways = {frozenset((p.a.key, p.b.key)) for p in
+                 pair_claims(corpus, corpus_vectors, corpus, corpus_vectors, top_k=3, threshold=0.2)
+                 if new_ids & {p.a.article_id, p.b.article_id}}
+    forward_only = {frozenset((p.a.key, p.b.key)) for p in
+                    pair_claims(claims, vectors, corpus, corpus_vectors, top_k=3, threshold=0.2)}
+    assert forward_only < both_ways  # the case needs the backward direction
+
+    def found() -> set[frozenset]:
+        with Store.open(tmp_path / "c.db") as store:
+            pairs = gate.candidate_pairs(store, claims, vectors, new_ids, settings)
+        assert all(p.a.article_id in new_ids for p in pairs)
+        return {frozenset((p.a.key, p.b.key)) for p in pairs}
+
+    assert forward_only <= found() <= both_ways
+    monkeypatch.setattr(gate, "WIDEN", 1000)  # every stored claim counts as near: the logic, not the cut-off
+    assert found() == both_ways
 
 
 def test_gate_baseline_accepts_known_findings_and_reports_stale_ones(db, settings, tiny_models, tmp_path):
