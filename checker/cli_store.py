@@ -26,8 +26,8 @@ def _summary(doc: dict[str, object], fmt: str) -> str:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from checker import gate
-    from checker.embed import Embedder
     from checker.ingest import read_articles
+    from checker.pipeline import load_embedder
 
     cli._check_format(args.format, SUMMARY_FORMATS, "ingest")
     if args.batch_size < 1:
@@ -35,7 +35,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = cli._settings(args)
     db = Path(args.store)
     planned, unchanged = gate.plan_ingest(db, read_articles(args.paths), settings)
-    counts = gate.ingest(db, planned, lambda: Embedder(settings.embed_model, settings.device, settings.embed_batch_size),
+    counts = gate.ingest(db, planned, lambda: load_embedder(settings.embed_model, settings.device,
+                                                            settings.embed_batch_size, settings.backend),
                          batch_size=args.batch_size, progress=cli._progress(args))
     summary = {"added": counts["added"], "replaced": counts["replaced"],
                "unchanged": unchanged + counts["unchanged"], "claims": counts["claims"]}
@@ -113,9 +114,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                                            " must be the one the store was built with")
         if nli:
             p.add_argument("--nli-model", default=None, help="shipped model, local folder or hub id")
+            p.add_argument("--int8", action="store_true", help="int8 NLI on CPU (as for verify)")
             p.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
-            p.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.86)")
+            p.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.85)")
         p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+        p.add_argument("--backend", choices=cli.BACKENDS, default=None, help="torch (default) or onnx (as for verify)")
         p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     def check_options(p: argparse.ArgumentParser) -> None:

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from checker.config import Settings
-from checker.embed import Embedder
+from checker.embed import CachedEncoder
 from checker.errors import ClaimcheckError, Errors
 from checker.infer import score_pairs
 from checker.judge import judge
-from checker.pair import pair_claims
-from checker.pipeline import Models, Progress, Report, describe_settings, run_stats
+from checker.pair import merge_pairs, pair_claims, pair_on_topics
+from checker.pipeline import Models, Progress, Report, claim_topics, describe_settings, run_stats
 from checker.report.records import finding_key
 from checker.segment import segment_article
 from checker.store import Entry, Store, content_hash
@@ -37,8 +37,8 @@ from checker.types import Article, CandidatePair, Claim, Finding
 BASELINE_VERSION = 1
 CI_FORMATS = ("json", "markdown", "github")
 MARKDOWN_LIMIT = 60_000  # characters; a GitHub comment holds 65,536
-# Stored claims checked backward (does a new claim enter THEIR top-k?) per new claim, as a
-# multiple of top_k. With 10, eval/bench_ci.py finds verify's pairs on a 10,000-article store.
+# Stored claims looked at per new claim, as a multiple of top_k: candidates for the new claim's
+# own top-k, and stored claims whose top-k the new claim may enter (candidate_pairs).
 WIDEN = 10
 
 
@@ -73,7 +73,7 @@ def plan_ingest(db: Path, articles: list[Article], settings: Settings) -> tuple[
     return [(a, segment_article(a, settings)) for a in todo], len(articles) - len(todo)
 
 
-def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], Embedder], *,
+def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder], *,
            batch_size: int = 64, progress: Progress | None = None) -> Counter:
     """Embed and store ``planned`` articles, one transaction per batch, then save the vector index.
 
@@ -84,7 +84,7 @@ def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: 
     """
     counts: Counter = Counter()
     store: Store | None = None
-    embedder: Embedder | None = None
+    embedder: CachedEncoder | None = None
     try:
         for start in range(0, len(planned), batch_size):
             batch = planned[start : start + batch_size]
@@ -144,25 +144,35 @@ def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_
                     settings: Settings) -> list[CandidatePair]:
     """The pairs ``verify`` would make over the corpus plus the new articles that hold a new claim.
 
-    ``verify`` keeps a pair when either claim has the other among its top-k in other articles.
-    Forward: a new claim's top-k among the stored claims near it and the other new claims.
-    Backward: each stored claim near a new claim, against its own stored top-k plus the new claims.
-    "Near" is the ``WIDEN * top_k`` nearest stored claims above the threshold, so a stored claim
-    further away than that is not checked backward (docs/ci.md). Stored versions of the new
-    articles (same id) are left out: the new text replaces them. New claim first in each pair.
+    ``verify`` keeps a pair when either claim has the other among its top-k in other articles, by
+    cosine or among claims that count the same thing (``pipeline.candidate_pairs``). Forward: a
+    new claim against the stored claims near it and the other new claims. Backward: each stored
+    claim near a new claim against its own stored top-k plus the new claims. "Near" is the
+    ``WIDEN * top_k`` nearest stored claims above the lower of the two similarity floors, so a
+    stored claim further away is not checked backward; backward topic pairs are ranked among that
+    stored top-k only, which can add a pair ``verify`` would not make, never drop one (docs/ci.md).
+    Stored versions of the new articles (same id) are left out: the new text replaces them. New
+    claim first in each pair.
     """
-    k, threshold = settings.pair_top_k, settings.pair_threshold
-    near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=threshold)
-    forward = pair_claims(claims, vectors, claims + near, np.vstack([vectors, near_vectors]), top_k=k,
-                          threshold=threshold)
+    floor = min(settings.pair_threshold, settings.topic_pair_floor)
+    near, near_vectors = store.neighbours(vectors, WIDEN * settings.pair_top_k, exclude=new_ids, min_similarity=floor)
     own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
-    theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=threshold)
-    backward = pair_claims(near, near_vectors, claims + theirs, np.vstack([vectors, their_vectors]), top_k=k,
-                           threshold=threshold)
-    pairs = {(p.a.key, p.b.key): p for p in backward if new_ids & {p.a.article_id, p.b.article_id}}
-    pairs.update({(p.a.key, p.b.key): p for p in forward})
-    ordered = sorted(pairs.values(), key=lambda p: (-p.similarity, p.a.key, p.b.key))
-    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in ordered]
+    theirs, their_vectors = store.neighbours(near_vectors, settings.pair_top_k + own, exclude=new_ids,
+                                             min_similarity=floor)
+    forward = _pairs(claims, vectors, claims + near, np.vstack([vectors, near_vectors]), settings)
+    backward = _pairs(near, near_vectors, claims + theirs, np.vstack([vectors, their_vectors]), settings)
+    pairs = merge_pairs(forward, [p for p in backward if new_ids & {p.a.article_id, p.b.article_id}])
+    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]
+
+
+def _pairs(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim], corpus_vectors: np.ndarray,
+           settings: Settings) -> list[CandidatePair]:
+    """``pipeline.candidate_pairs`` for queries against a separate corpus."""
+    k = settings.pair_top_k
+    return merge_pairs(
+        pair_claims(queries, query_vectors, corpus, corpus_vectors, top_k=k, threshold=settings.pair_threshold),
+        pair_on_topics(queries, query_vectors, claim_topics(queries), corpus, corpus_vectors, claim_topics(corpus),
+                       top_k=k, floor=settings.topic_pair_floor))
 
 
 def check(store: Store, articles: list[Article], claims: list[Claim], settings: Settings, models: Models,

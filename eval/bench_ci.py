@@ -31,10 +31,9 @@ import torch
 
 from checker import __version__, gate
 from checker.config import Settings
-from checker.embed import Embedder
 from checker.ingest import read_articles
-from checker.pair import pair_claims
-from checker.pipeline import Models
+from checker.pair import merge_pairs
+from checker.pipeline import Models, load_embedder
 from checker.segment import segment
 from checker.store import Store, index_path
 from checker.types import Article
@@ -71,7 +70,7 @@ def build_store(db: Path, articles: list[Article], settings: Settings) -> dict[s
     started = time.perf_counter()
     planned, unchanged = gate.plan_ingest(db, articles, settings)
     segmented = time.perf_counter()
-    gate.ingest(db, planned, lambda: Embedder(settings.embed_model, settings.device, settings.embed_batch_size),
+    gate.ingest(db, planned, lambda: load_embedder(settings.embed_model, settings.device, settings.embed_batch_size),
                 batch_size=500)
     return {"segment_seconds": round(segmented - started, 1), "embed_write_index_seconds":
             round(time.perf_counter() - segmented, 1), "articles_added": len(planned), "articles_reused": unchanged}
@@ -89,19 +88,25 @@ def time_check(db: Path, article: Article, settings: Settings, models: Models) -
             "exit_code": 1 if result.failing else 0}
 
 
-def same_pairs_as_exact_search(db: Path, article: Article, settings: Settings, models: Models) -> bool:
-    """Whether the index finds the pairs a brute-force search over every stored vector finds.
+def same_pairs_as_full_search(db: Path, article: Article, settings: Settings, models: Models) -> bool:
+    """Whether ``ci`` finds the pairs ``verify`` makes over the whole store plus the article.
 
-    Compared by similarity, since the corpus repeats sentences (ties between equal vectors).
+    The reference searches every stored vector by brute force, forward and backward (every stored
+    claim within the similarity floor of a new claim), where ``ci`` asks the HNSW index for the
+    ``WIDEN * top_k`` nearest. Compared by similarity: the corpus repeats sentences (ties).
     """
     claims = segment([article], settings)
     vectors = models.embedder.encode([c.text for c in claims])
     with Store.open(db) as store:
         found = gate.candidate_pairs(store, claims, vectors, {article.id}, settings)
         stored, stored_vectors = store.claims(row[0] for row in store.conn.execute("SELECT id FROM claims"))
-    exact = pair_claims(claims, vectors, claims + stored, np.vstack([vectors, stored_vectors]),
-                        top_k=settings.pair_top_k, threshold=settings.pair_threshold)
-    return sorted(round(p.similarity, 4) for p in found) == sorted(round(p.similarity, 4) for p in exact)
+    floor = min(settings.pair_threshold, settings.topic_pair_floor)
+    near = np.flatnonzero((stored_vectors @ vectors.T).max(axis=1) >= floor)
+    corpus, corpus_vectors = claims + stored, np.vstack([vectors, stored_vectors])
+    pairs = merge_pairs(gate._pairs(claims, vectors, corpus, corpus_vectors, settings),
+                        gate._pairs([stored[i] for i in near], stored_vectors[near], corpus, corpus_vectors, settings))
+    expected = [p for p in pairs if article.id in (p.a.article_id, p.b.article_id)]
+    return sorted(round(p.similarity, 4) for p in found) == sorted(round(p.similarity, 4) for p in expected)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [time_check(args.store, article, settings, models) for article in new]
     for run in runs:
         print(json.dumps(run), file=sys.stderr)
-    exact = [same_pairs_as_exact_search(args.store, article, settings, models) for article in new]
+    exact = [same_pairs_as_full_search(args.store, article, settings, models) for article in new]
 
     with Store.open(args.store) as store:
         counts = store.counts()
@@ -153,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_seconds": round(max(seconds), 3),
         "limit_seconds": LIMIT_S,
         "passed": max(seconds) <= LIMIT_S,
-        "runs_with_the_pairs_of_an_exact_search": f"{sum(exact)}/{len(exact)}",
+        "runs_with_the_pairs_of_a_full_search": f"{sum(exact)}/{len(exact)}",
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": args.device},
         "versions": {"claimcheck": __version__, "torch": torch.__version__, "python": platform.python_version()},

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checker import gate
+from checker import gate, pipeline
 from checker.config import Settings
 from checker.errors import ClaimcheckError
 from checker.ingest import read_articles
@@ -108,8 +108,10 @@ def test_gate_new_text_of_a_stored_article_is_not_paired_with_its_old_version(db
 def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path, monkeypatch):
     """Over the store plus the new articles, verify pairs a claim with its top-k both ways round;
     ``ci`` must find the pairs among those that hold a new claim (hand-written vectors, no models)."""
-    stored = [make_entry(f"s{n:02d}", 4, seed=200 + n) for n in range(30)]
-    new = [make_entry("n1", 3, seed=1), make_entry("n2", 2, seed=2), make_entry("s05", 3, seed=3, text=" (nieuw)")]
+    counts = ", waarbij 3 doden vielen"  # claims that count the same thing are paired on that topic too
+    stored = [make_entry(f"s{n:02d}", 4, seed=200 + n, text=counts if n % 3 == 0 else "") for n in range(30)]
+    new = [make_entry("n1", 3, seed=1, text=", waarbij 12 mensen omkwamen"), make_entry("n2", 2, seed=2),
+           make_entry("s05", 3, seed=3, text=" (nieuw)")]
     new_ids = {e.article.id for e in new}
     with Store.open(tmp_path / "c.db", write=True) as store:
         store.add(stored, embedder="fake")
@@ -117,13 +119,15 @@ def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path, monkeypatch):
     vectors = np.vstack([e.vectors for e in new])
     corpus = [c for e in stored if e.article.id != "s05" for c in e.claims] + claims
     corpus_vectors = np.vstack([e.vectors for e in stored if e.article.id != "s05"] + [vectors])
-    settings = Settings(pair_top_k=3, pair_threshold=0.2)
-    both_ways = {frozenset((p.a.key, p.b.key)) for p in
-                 pair_claims(corpus, corpus_vectors, corpus, corpus_vectors, top_k=3, threshold=0.2)
+    settings = Settings(pair_top_k=3, pair_threshold=0.5, topic_pair_floor=0.0)
+    both_ways = {frozenset((p.a.key, p.b.key)) for p in pipeline.candidate_pairs(corpus, corpus_vectors, settings)
                  if new_ids & {p.a.article_id, p.b.article_id}}
     forward_only = {frozenset((p.a.key, p.b.key)) for p in
-                    pair_claims(claims, vectors, corpus, corpus_vectors, top_k=3, threshold=0.2)}
-    assert forward_only < both_ways  # the case needs the backward direction
+                    pair_claims(claims, vectors, corpus, corpus_vectors, top_k=3, threshold=0.5)}
+    assert forward_only < both_ways  # the case needs the backward direction and the topic pairs
+    by_cosine = {frozenset((p.a.key, p.b.key)) for p in
+                 pair_claims(corpus, corpus_vectors, corpus, corpus_vectors, top_k=3, threshold=0.5)}
+    assert both_ways - by_cosine
 
     def found() -> set[frozenset]:
         with Store.open(tmp_path / "c.db") as store:
@@ -131,7 +135,7 @@ def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path, monkeypatch):
         assert all(p.a.article_id in new_ids for p in pairs)
         return {frozenset((p.a.key, p.b.key)) for p in pairs}
 
-    assert forward_only <= found() <= both_ways
+    assert found() <= both_ways
     monkeypatch.setattr(gate, "WIDEN", 1000)  # every stored claim counts as near: the logic, not the cut-off
     assert found() == both_ways
 
