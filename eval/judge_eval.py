@@ -14,6 +14,8 @@ phenomenon and verdict.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -26,6 +28,7 @@ from checker.judge.attribution import find_source
 from checker.types import Article, CandidatePair, Claim, ScoredPair
 
 VERDICTS = ("contradiction", "agreement", "update", "neutral")
+SWEEP = {"contradiction_threshold": (0.6, 0.7, 0.8), "agreement_threshold": (0.4, 0.5, 0.6, 0.7)}
 ROOT = Path(__file__).resolve().parent
 
 
@@ -98,7 +101,24 @@ def summarise(rows: list[dict]) -> dict[str, dict]:
                    "nli_only": precision_recall(group, "nli_only")} for name, group in groups.items()}
 
 
-def markdown(summary: dict[str, dict], model: str) -> str:
+def judge_all(cases: list[dict], scored: list[tuple[ScoredPair, dict[str, Article]]], settings: Settings) -> list[dict]:
+    return [dict(case, **run_case(pair, articles, settings)) for case, (pair, articles) in zip(cases, scored)]
+
+
+def sweep(cases: list[dict], scored: list[tuple[ScoredPair, dict[str, Article]]], settings: Settings) -> list[dict]:
+    """Accuracy and contradiction/agreement P/R over all cases for each pair of NLI thresholds."""
+    out = []
+    for con, agr in itertools.product(*SWEEP.values()):
+        result = summarise(judge_all(cases, scored, dataclasses.replace(
+            settings, contradiction_threshold=con, agreement_threshold=agr)))["all"]
+        out.append({"contradiction_threshold": con, "agreement_threshold": agr,
+                    **{system: {"accuracy": result[system]["accuracy"]["value"],
+                                **{f"{v}_{k}": result[system][v][k] for v in ("contradiction", "agreement")
+                                   for k in ("precision", "recall")}} for system in ("rules", "nli_only")}})
+    return out
+
+
+def markdown(summary: dict[str, dict], model: str, swept: list[dict]) -> str:
     fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
     lines = [f"# Judge evaluation ({model})", "",
              "Precision / recall per phenomenon and verdict on `eval/judge_cases.jsonl`, with the rules "
@@ -113,6 +133,13 @@ def markdown(summary: dict[str, dict], model: str) -> str:
                              f"{fmt(rules['recall'])} | {fmt(base['precision'])} | {fmt(base['recall'])} |")
         lines.append(f"| {name} | {result['n']} | **accuracy** | | {fmt(result['rules']['accuracy']['value'])} | | "
                      f"{fmt(result['nli_only']['accuracy']['value'])} | |")
+    lines += ["", "## NLI thresholds (all cases)", "",
+              "| contradiction ≥ | agreement ≥ | accuracy rules | contradiction P/R rules | agreement P/R rules "
+              "| accuracy NLI only | contradiction P/R NLI only | agreement P/R NLI only |", "|---|---|---|---|---|---|---|---|"]
+    for row in swept:
+        cells = [f"{fmt(row[s]['accuracy'])} | {fmt(row[s]['contradiction_precision'])}/{fmt(row[s]['contradiction_recall'])} | "
+                 f"{fmt(row[s]['agreement_precision'])}/{fmt(row[s]['agreement_recall'])}" for s in ("rules", "nli_only")]
+        lines.append(f"| {row['contradiction_threshold']} | {row['agreement_threshold']} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"
 
 
@@ -125,14 +152,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings().with_overrides(nli_model=args.nli_model, device=args.device)
     cases = load_cases(args.cases)
-    rows = [dict(case, **run_case(scored, articles, settings))
-            for case, (scored, articles) in zip(cases, score_cases(cases, settings))]
-    summary = summarise(rows)
+    scored = score_cases(cases, settings)
+    rows = judge_all(cases, scored, settings)
+    summary, swept = summarise(rows), sweep(cases, scored, settings)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "judge_eval.json").write_text(json.dumps({"nli_model": settings.nli_model, "summary": summary,
-                                                          "cases": rows}, ensure_ascii=False, indent=1) + "\n")
-    (args.out / "judge_eval.md").write_text(markdown(summary, settings.nli_model))
-    print(markdown(summary, settings.nli_model))
+                                                          "threshold_sweep": swept, "cases": rows},
+                                                         ensure_ascii=False, indent=1) + "\n")
+    text = markdown(summary, settings.nli_model, swept)
+    (args.out / "judge_eval.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def codes(finding) -> list[str]:
 
 
 def test_judge_rules_table_is_pinned():
-    assert RULES == ("actors.v2", "quantities.v2", "time.v2", "nli.v1", "attribution.v2")
+    assert RULES == ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "attribution.v2")
 
 
 def test_judge_casualty_contradiction_says_why():
@@ -73,10 +73,22 @@ def test_judge_later_lower_count_is_no_update():
     assert finding.verdict == "contradiction"
 
 
-def test_judge_time_clash_needs_some_model_conflict():
-    a, b = "De raketten sloegen om 01.30 uur in.", "De raketten sloegen om 05.30 uur in."
-    assert codes(verdict_of(a, b, SOME_CONFLICT))[0] == "TIME_CLASH"
-    assert verdict_of(a, b, NEUTRAL) is None
+def test_judge_time_clash_of_one_event_overrides_the_model():
+    finding = verdict_of("De raketten sloegen om 01.30 uur in.", "De raketten sloegen om 05.30 uur in.", ENTAIL)
+    assert finding.verdict == "contradiction" and codes(finding) == ["TIME_CLASH"]
+    assert finding.reasons[0].text == "the same event at different times: 01:30 vs 05:30"
+
+
+def test_judge_time_clash_of_different_events_is_neutral():
+    assert verdict_of("Trump tweeted on Tuesday evening that all is well.", "Trump addressed the nation on Wednesday morning.",
+                      SOME_CONFLICT, langs=("en", "en")) is None
+
+
+@pytest.mark.parametrize("probs,verdict", [(ENTAIL, "contradiction"), (NEUTRAL, None)])
+def test_judge_time_clash_across_languages_needs_the_model_to_link_the_claims(probs, verdict):
+    finding = verdict_of("De aanval begon om 01.30 uur plaatselijke tijd.", "The attack began at 5:30 a.m. local time.",
+                         probs, langs=("nl", "en"))
+    assert (finding.verdict if finding else None) == verdict
 
 
 def test_judge_different_actors_veto_contradiction_and_agreement():
@@ -113,8 +125,29 @@ def test_judge_compatible_counts_support_agreement():
     assert finding.verdict == "agreement" and codes(finding) == ["QTY_MATCH"]
 
 
-def test_judge_matching_counts_veto_a_numeric_nli_contradiction():
-    assert verdict_of("Iran vuurde ruim twintig raketten af.", "Iran vuurde 22 raketten af.", CONTRA) is None
+def test_judge_matching_counts_overrule_a_numeric_nli_contradiction():
+    finding = verdict_of("Iran vuurde ruim twintig raketten af.", "Iran vuurde 22 raketten af.", CONTRA)
+    assert finding.verdict == "agreement" and codes(finding) == ["QTY_MATCH"]
+
+
+def test_judge_negated_assertion_contradicts_with_some_model_conflict():
+    a = "Een Amerikaanse legerofficier zegt dat ze tijdig zijn gewaarschuwd voor de aanvallen."
+    b = "De Amerikaanse militairen zijn niet gewaarschuwd voor de aanvallen, zegt een Iraakse commandant."
+    finding = verdict_of(a, b, SOME_CONFLICT)
+    assert finding.verdict == "contradiction" and codes(finding)[0] == "NEGATION"
+    assert finding.disputed_by == ("Amerikaanse legerofficier", "Iraakse commandant")
+    assert verdict_of(a, b, NEUTRAL) is None
+
+
+def test_judge_negated_assertion_is_never_an_agreement():
+    assert verdict_of("Trump is op de hoogte gebracht.", "Trump is niet op de hoogte gebracht.", ENTAIL) is None
+
+
+def test_judge_opposite_votes_contradict():
+    finding = verdict_of("The Iraqi parliament voted for the withdrawal of foreign troops.",
+                         "The Iraqi parliament voted against the withdrawal of foreign troops.", SOME_CONFLICT,
+                         langs=("en", "en"))
+    assert finding.reasons[0].text == "one claim negates what the other states (voted for/voted against)"
 
 
 def test_judge_compatible_counts_need_similar_claims():

@@ -6,11 +6,11 @@ are stable and documented in docs/reasons.md.
 
 Order (docs/design.md): actors (claims about different actors or objects are neither agreement nor
 contradiction) -> quantities (incompatible counts contradict, unless a later article raises an
-earlier provisional count: an update) -> time (explicit times that clash contradict) -> NLI both
-ways (matching counts veto a contradiction the model reads into numbers) -> compatible counts support
-an agreement -> attribution (named sources shown; a contradiction between two different named
-sources is disputed between them). Contradiction wins over agreement; below the thresholds a pair
-is neutral and not reported.
+earlier provisional count: an update) -> time (explicit times of one event that clash contradict)
+-> NLI both ways (agreeing counts veto a contradiction the model reads into numbers) -> negation (one
+claim negates what the other asserts) -> compatible counts support an agreement -> attribution
+(named sources shown; a contradiction between two different named sources is disputed between
+them). Contradiction wins over agreement; below the thresholds a pair is neutral and not reported.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from checker.config import Settings
 from checker.judge import actors as actor_rules
-from checker.judge import quantities, temporal
+from checker.judge import quantities, temporal, wording
 from checker.judge.attribution import same_source
 from checker.types import Article, Finding, Reason, ScoredPair, Verdict
 
 _NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none)\b|n't\b", re.I)
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
-RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v1", "attribution.v2")
+RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "attribution.v2")
 # Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
 REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
                 "NEGATION", "NLI_ENTAILMENT", "ACTOR_MISMATCH", "SOURCES", "DISPUTED")
@@ -45,8 +45,10 @@ class Evidence:
     times: tuple[temporal.TimeInfo, temporal.TimeInfo]
     dates: tuple[str | None, str | None]
     time_clash: str | None
+    same_event: bool  # the claims word one event alike (same language) or the model links them (across)
     different_actors: bool
     negation_differs: bool
+    polarity_flip: str | None  # what one claim negates and the other asserts (same language only)
     sources: tuple[str | None, str | None]
 
 
@@ -56,16 +58,25 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
     dates = (_date(articles, a.article_id), _date(articles, b.article_id))
     clashes, matches = quantities.compare(quantities.extract(a.text), quantities.extract(b.text))
     time_a, time_b = temporal.time_info(a.text, dates[0]), temporal.time_info(b.text, dates[1])
+    p_contradiction = max(scored.forward["contradiction"], scored.backward["contradiction"])
+    p_entailment = max(scored.forward["entailment"], scored.backward["entailment"])
+    same_language = a.lang == b.lang
+    if same_language:
+        same_event = wording.overlap(a.text, b.text) >= settings.same_event_overlap
+    else:
+        same_event = p_entailment >= settings.agreement_threshold or p_contradiction >= settings.time_clash_threshold
     return Evidence(
-        p_contradiction=max(scored.forward["contradiction"], scored.backward["contradiction"]),
-        p_entailment=max(scored.forward["entailment"], scored.backward["entailment"]),
+        p_contradiction=p_contradiction,
+        p_entailment=p_entailment,
         quantity_clashes=tuple(clashes),
         quantity_matches=tuple(matches),
         times=(time_a, time_b),
         dates=dates,
         time_clash=temporal.clash(time_a, time_b, settings.time_tolerance_minutes),
+        same_event=same_event,
         different_actors=actor_rules.different_actors(actor_rules.roles(a.text, a.lang), actor_rules.roles(b.text, b.lang)),
         negation_differs=bool(_NEGATION.search(a.text)) != bool(_NEGATION.search(b.text)),
+        polarity_flip=wording.polarity_flip(a.text, b.text) if same_language else None,
         sources=(a.attribution, b.attribution),
     )
 
@@ -74,7 +85,7 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     """The finding for one pair, or None when it is neutral."""
     if ev.different_actors:
         return None
-    outcome = _by_quantities(ev) or _by_time(ev, settings) or _by_nli(ev, settings) or \
+    outcome = _by_quantities(ev) or _by_time(ev) or _by_nli(ev, settings) or _by_polarity(ev, settings) or \
         _by_support(ev, scored.pair.similarity, settings)
     if outcome is None:
         return None
@@ -91,11 +102,9 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
 
 def vetoes(ev: Evidence, settings: Settings) -> tuple[Reason, ...]:
     """Why the rules kept a pair neutral that the NLI model alone would report (for eval traces)."""
-    contradiction = ev.p_contradiction >= settings.contradiction_threshold
-    if ev.different_actors and (contradiction or ev.p_entailment >= settings.agreement_threshold):
+    confident = ev.p_contradiction >= settings.contradiction_threshold or ev.p_entailment >= settings.agreement_threshold
+    if ev.different_actors and confident:
         return (Reason("ACTOR_MISMATCH", "the claims are about different actors or objects"),)
-    if contradiction and ev.quantity_matches and not ev.quantity_clashes and not ev.negation_differs:
-        return tuple(_match_reasons(ev))
     return ()
 
 
@@ -116,32 +125,45 @@ def _by_quantities(ev: Evidence) -> Outcome | None:
     return "contradiction", max(0.9, ev.p_contradiction), reasons
 
 
-def _by_time(ev: Evidence, settings: Settings) -> Outcome | None:
-    if ev.time_clash and ev.p_contradiction >= settings.time_clash_threshold:
+def _by_time(ev: Evidence) -> Outcome | None:
+    """Explicit times that cannot both hold, in two claims about one event (models often miss these)."""
+    if ev.time_clash and ev.same_event:
         return "contradiction", max(0.8, ev.p_contradiction), \
             [Reason("TIME_CLASH", f"the same event at different times: {ev.time_clash}")]
     return None
 
 
 def _by_nli(ev: Evidence, settings: Settings) -> Outcome | None:
-    counts_agree = bool(ev.quantity_matches) and not ev.negation_differs
-    if ev.p_contradiction >= settings.contradiction_threshold and not counts_agree:
+    """The model's verdict; agreeing counts veto a contradiction, a negated assertion vetoes an agreement."""
+    if ev.p_contradiction >= settings.contradiction_threshold and not _counts_agree(ev):
         reasons = [Reason("NLI_CONTRADICTION", f"the model finds a contradiction (p={ev.p_contradiction:.2f})")]
         if ev.negation_differs:
             reasons.append(Reason("NEGATION", "one claim negates what the other states"))
         return "contradiction", ev.p_contradiction, reasons
-    if ev.p_entailment >= settings.agreement_threshold and ev.p_contradiction < settings.contradiction_threshold:
+    if ev.p_entailment >= settings.agreement_threshold and ev.p_contradiction < settings.contradiction_threshold \
+            and not ev.polarity_flip:
         reasons = [Reason("NLI_ENTAILMENT", f"one claim entails the other (p={ev.p_entailment:.2f})")]
         return "agreement", ev.p_entailment, reasons + _match_reasons(ev)
     return None
 
 
+def _by_polarity(ev: Evidence, settings: Settings) -> Outcome | None:
+    """One claim negates ("niet gewaarschuwd") or reverses ("voted against") what the other asserts."""
+    if ev.polarity_flip and ev.p_contradiction >= settings.negation_threshold:
+        return "contradiction", max(0.8, ev.p_contradiction), \
+            [Reason("NEGATION", f"one claim negates what the other states ({ev.polarity_flip})")]
+    return None
+
+
 def _by_support(ev: Evidence, similarity: float, settings: Settings) -> Outcome | None:
-    """Compatible counts in two similar claims the model does not contradict."""
-    if ev.quantity_matches and ev.p_contradiction < settings.quantity_support_max_contradiction and \
-            similarity >= settings.pair_threshold:
+    """Compatible counts in two similar claims, neither negating the other."""
+    if _counts_agree(ev) and similarity >= settings.pair_threshold:
         return "agreement", max(ev.p_entailment, 0.6), _match_reasons(ev)
     return None
+
+
+def _counts_agree(ev: Evidence) -> bool:
+    return bool(ev.quantity_matches) and not ev.quantity_clashes and not ev.negation_differs and not ev.polarity_flip
 
 
 def _match_reasons(ev: Evidence) -> list[Reason]:

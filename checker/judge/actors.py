@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from checker.judge.attribution import attribute
+from checker.judge.attribution import attribute, without_frame
 from checker.judge.lexicon import ACTORS, CITIES, FINITE, GENERIC_ACTORS, NOT_NAMES
 
 _FORMS = sorted(((form, actor) for actor, forms in ACTORS.items() for form in forms), key=lambda x: -len(x[0]))
@@ -24,7 +24,9 @@ _BY_FORM = dict(_FORMS)
 _WORD = re.compile(r"[\w'’]+(?:\.\w+)*")
 _AGENT = re.compile(r"\b(?:door|by)\s+(?:(?!(?:te|to|zijn|is|was|were|are|about|over|op|on|in|at|dat|that)\b)"
                     r"[\w'’-]+\s*){1,4}", re.I)
-_REPORTED_SELF = re.compile(r"\bte (?:zijn|hebben|worden)\b|^\W*(?:dat |that )?(?:hij|zij|ze|he|she|they|it)\b", re.I)
+# The speaker is the subject of what they report: "X zegt ... te zijn gewaarschuwd", "X said he/it ..."
+# ("ze", "they" mostly point at others: "de officier zegt dat ze zijn gewaarschuwd").
+_REPORTED_SELF = re.compile(r"\bte (?:zijn|hebben|worden)\b|^\W*(?:dat |that )?(?:hij|he|she|it)\b", re.I)
 # Words that open a sentence without being its subject ("Bij de aanval ...", "On Wednesday ...").
 _FRONTED = frozenset("""bij op in na tijdens volgens door om ook er daar toch tot voorlopig vooralsnog inmiddels
 eerder kort daarna gisteren vandaag vrijdag maandag dinsdag woensdag donderdag zaterdag zondag
@@ -69,7 +71,7 @@ def mentions(text: str, cities: bool = True) -> list[tuple[int, str]]:
 def roles(sentence: str, lang: str) -> Roles:
     """The actors of ``sentence`` by role (``lang``: "nl" or "en", for word order)."""
     frame = attribute(sentence)
-    text = sentence if frame is None else sentence[:frame.start] + " " * (frame.end - frame.start) + sentence[frame.end:]
+    text = without_frame(sentence)
     agent_spans = [m.span() for m in _AGENT.finditer(text)]
     words = [w for w in _WORD.finditer(text) if not any(s <= w.start() < e for s, e in agent_spans)]
     zone = _subject_zone(text, words, lang)

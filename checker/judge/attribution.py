@@ -26,6 +26,8 @@ _CUE_BEFORE = re.compile(  # the speaker precedes: "Het Pentagon meldt", "..., t
 _PRONOUNS = frozenset({"hij", "hem", "zij", "ze", "haar", "hen", "hun", "he", "him", "she", "her", "they", "them",
                        "it", "we", "wij"})
 _WORD = re.compile(r"[\w'’.-]+")
+# Whom the speaker told, part of the frame: "zegt een commandant tegen Reuters", "told CNN".
+_ADDRESSEE = re.compile(r"\s+(?:(?:tegen|to)\s+)?(?:de |het |the )?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 _NATIONAL = frozenset(form for forms in ACTORS.values() for form in forms)
 _MAX_WORDS = 10
 
@@ -46,13 +48,19 @@ def attribute(text: str) -> Attribution | None:
         words = _phrase_after(text, match.end())
         if words:
             end = words[-1].end()
-            return _attribution(text[match.end():end], match.start(), end)
+            return _attribution(text, text[match.end():end], match.start(), end)
     for match in _CUE_BEFORE.finditer(text):
         phrase = match.group("np").strip(" '’")
         words = phrase.split()
         if 0 < len(words) <= _MAX_WORDS and not any(w.lower() in FINITE for w in words):
-            return _attribution(phrase, match.start("np"), match.end())
+            return _attribution(text, phrase, match.start("np"), match.end())
     return None
+
+
+def without_frame(text: str) -> str:
+    """``text`` with its reporting frame blanked out (offsets kept): what is claimed, not who says it."""
+    frame = attribute(text)
+    return text if frame is None else text[:frame.start] + " " * (frame.end - frame.start) + text[frame.end:]
 
 
 def find_source(text: str, lang: str | None = None) -> str | None:
@@ -81,7 +89,10 @@ def _phrase_after(text: str, start: int) -> list[re.Match]:
     return words
 
 
-def _attribution(phrase: str, start: int, end: int) -> Attribution:
+def _attribution(text: str, phrase: str, start: int, end: int) -> Attribution:
+    addressee = _ADDRESSEE.match(text, end)
+    if addressee and (text[end:addressee.end()].split()[0] in ("tegen", "to") or text[:end].endswith(("told", "tells"))):
+        end = addressee.end()
     words = phrase.strip(" .,").split()
     while words and words[0].lower() in _DETERMINERS:
         words = words[1:]

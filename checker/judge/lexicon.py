@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
 from spacy.lang.nl.stop_words import STOP_WORDS as _NL_STOP
 
@@ -25,6 +23,13 @@ fired launched attacked hit struck killed kills warned warns voted condemned con
 responds bombed took landed failed received called
 """.split()) | frozenset(REPORTING.replace(" ", "|").split("|"))
 
+NEGATIONS = frozenset({"niet", "geen", "nooit", "niemand", "niets", "not", "no", "never", "nobody", "nothing",
+                       "none"})
+# Opposite verdicts in otherwise equal wording: "voted for" / "voted against".
+OPPOSITES = (("stemde voor", "stemde tegen"), ("stemden voor", "stemden tegen"), ("voted for", "voted against"),
+             ("bevestigt", "ontkent"), ("bevestigde", "ontkende"), ("confirmed", "denied"), ("confirms", "denies"),
+             ("accepted", "rejected"), ("aanvaardde", "verwierp"))
+
 # Number words, Dutch and English.
 UNITS = {"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
          "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
@@ -42,15 +47,14 @@ MONTHS = {"januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni":
           "jan": 1, "feb": 2, "aug": 8, "sept": 9, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12}
 WEEKDAYS = {"maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6,
             "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+STOP_WORDS = frozenset(_NL_STOP | _EN_STOP)
 # Capitalised at the start of a sentence, yet never a name.
-NOT_NAMES = frozenset(_NL_STOP | _EN_STOP | set(UNITS) | set(TENS) | set(MONTHS) | set(WEEKDAYS) | {
+NOT_NAMES = frozenset(STOP_WORDS | set(UNITS) | set(TENS) | set(MONTHS) | set(WEEKDAYS) | {
     "volgens", "according", "missiles", "raketten", "militairen", "troops", "soldiers", "tot", "so", "bij",
     "na", "om", "op", "ook", "enkele", "lokale", "minister", "half", "shortly", "kort", "eerder", "earlier",
     "iranian", "iraqi", "american", "dutch", "british", "nobody", "niemand", "het", "de", "the", "no", "geen",
     "all", "alle", "parliament", "parlement", "voorlopig", "vooralsnog", "fewer", "more", "less", "meer",
     "minder", "ruim", "zeker", "ongeveer", "nearly", "bijna", "almost", "dozens", "tientallen", "up"})
-
-TOKEN = re.compile(r"[\w'’.-]+|[^\w\s]")
 
 # Canonical actor -> Dutch and English forms (lower case, matched on word boundaries). Countries and
 # their adjectives share an id, so "Amerikaanse militairen" and "US troops" name the same actors.

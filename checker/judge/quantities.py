@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from checker.judge.actors import mentions, places
-from checker.judge.attribution import attribute
+from checker.judge.attribution import without_frame
 from checker.judge.lexicon import FINITE, GENERIC_ACTORS, MONTHS, TENS, UNITS
 
 INF = math.inf
@@ -195,8 +195,7 @@ def _vague_and_zero(sentence: str) -> list[tuple[str, float, float, str, str | N
 
 def extract(sentence: str) -> list[Quantity]:
     """All counted quantities in a sentence whose category is known."""
-    frame = attribute(sentence)
-    content = sentence if frame is None else sentence[:frame.start] + sentence[frame.end:]
+    content = without_frame(sentence)
     scope = places(content)
     unique: dict[tuple[str, float, float, frozenset[str]], Quantity] = {}
     for category, low, high, text, bound, counted in _numbers(content) + _vague_and_zero(content):

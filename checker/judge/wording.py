@@ -1,0 +1,72 @@
+"""What two claims in one language share in wording: the same event, and whether one negates the other.
+
+Content words are the words left after the reporting frame, stop words, numbers and time words are
+taken out ("De eerste raketten sloegen om 01.30 uur in" -> eerste, raketten, sloegen). A word and its
+inflection match when the shorter is a prefix of the longer and has at least four letters (warn /
+warned, gewaarschuwd / gewaarschuwd).
+"""
+
+from __future__ import annotations
+
+import re
+
+from checker.judge.attribution import without_frame
+from checker.judge.lexicon import MONTHS, NEGATIONS, OPPOSITES, STOP_WORDS, TENS, UNITS, WEEKDAYS
+
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][a-z]+)?")
+_TIME_WORDS = frozenset({"uur", "local", "time", "plaatselijke", "lokale", "tijd", "morning", "evening", "night",
+                         "afternoon", "nacht", "avond", "ochtend", "middag", "morgen"}) | set(MONTHS) | set(WEEKDAYS)
+_SKIP = STOP_WORDS | NEGATIONS | _TIME_WORDS | set(UNITS) | set(TENS)
+# Content words a negation reaches: "niet"/"not" two ("zijn niet tijdig gewaarschuwd"), the determiners
+# "geen"/"no" only their noun ("geen slachtoffers bij de aanval").
+_REACH = {"geen": 1, "no": 1}
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of ``text`` in order, lower case."""
+    words = [w.lower() for w in _LETTERS.findall(without_frame(text))]
+    return [w for w in words if len(w) > 2 and w not in _SKIP and not w.endswith("n't")]
+
+
+def overlap(a: str, b: str) -> float:
+    """Shared content words over the shorter claim's, 0..1 (1: one claim's words all occur in the other)."""
+    words_a, words_b = set(content_words(a)), set(content_words(b))
+    if not words_a or not words_b:
+        return 0.0
+    shared = sum(any(_same(x, y) for y in words_b) for x in words_a)
+    return shared / min(len(words_a), len(words_b))
+
+
+def negated(text: str) -> list[str]:
+    """Content words under a negation, nearest first: "zijn niet tijdig gewaarschuwd" -> [tijdig, gewaarschuwd]."""
+    tokens = [w.lower() for w in _LETTERS.findall(without_frame(text))]
+    found: list[str] = []
+    for i, token in enumerate(tokens):
+        if token in NEGATIONS or token.endswith("n't"):
+            found += [w for w in tokens[i + 1:] if len(w) > 2 and w not in _SKIP][:_REACH.get(token, 2)]
+    return found
+
+
+def polarity_flip(a: str, b: str) -> str | None:
+    """What one claim negates and the other, not negated at all, asserts ("gewaarschuwd"), or opposite
+    verdicts ("voted for/voted against"); None otherwise."""
+    for first, second in ((a, b), (b, a)):
+        asserted = content_words(second) if not negated(second) else []
+        flipped = [w for w in negated(first) if any(_same(w, x) for x in asserted)]
+        if flipped:
+            return flipped[0]
+    lower_a, lower_b = a.lower(), b.lower()
+    for yes, no in OPPOSITES:
+        for x, y in ((yes, no), (no, yes)):
+            if _has(lower_a, x) and _has(lower_b, y) and not _has(lower_a, y) and not _has(lower_b, x):
+                return f"{x}/{y}"
+    return None
+
+
+def _same(x: str, y: str) -> bool:
+    short, long = sorted((x, y), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short))
+
+
+def _has(text: str, phrase: str) -> bool:
+    return re.search(rf"\b{re.escape(phrase)}\b", text) is not None

@@ -1,0 +1,59 @@
+"""The judge's acceptance checks end to end (checker.pipeline.verify, real models) on the seed articles
+plus the articles written for each phenomenon in eval/articles/."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.config import Settings
+from checker.ingest import read_articles
+from checker.pipeline import verify
+from checker.types import Finding
+from tests.conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.slow
+
+US_WARNED = ("tijdig zijn gewaarschuwd", "warned in time", "niet gewaarschuwd")
+IRAQ_WARNED = ("door Teheran te zijn gewaarschuwd", "warned about the attack by Tehran")
+
+
+@pytest.fixture(scope="module")
+def findings(real_models) -> list[Finding]:
+    articles = read_articles([str(SEEDS), str(ROOT / "eval" / "articles")])
+    return verify(articles, Settings(device="cpu"), real_models).findings
+
+
+def _between(findings: list[Finding], verdict: str, first: tuple[str, ...], second: tuple[str, ...]) -> list[Finding]:
+    def has(text: str, parts: tuple[str, ...]) -> bool:
+        return any(p in text for p in parts)
+    return [f for f in findings if f.verdict == verdict and
+            ((has(f.a.text, first) and has(f.b.text, second)) or (has(f.a.text, second) and has(f.b.text, first)))]
+
+
+def test_judge_articles_casualty_contradiction(findings):
+    found = _between(findings, "contradiction", ("geen slachtoffers", "no casualties"), ("tachtig",))
+    assert found, [(f.a.text, f.b.text) for f in findings if f.verdict == "contradiction"]
+    assert any(r.code == "QTY_MISMATCH" and "0 casualties" in r.text and "80" in r.text
+               for f in found for r in f.reasons)
+
+
+def test_judge_articles_warning_contradiction(findings):
+    assert _between(findings, "contradiction", ("tijdig zijn gewaarschuwd", "warned in time"), ("niet gewaarschuwd",))
+
+
+def test_judge_articles_us_warned_vs_iraq_warned_not_flagged(findings):
+    for verdict in ("contradiction", "agreement"):
+        assert not _between(findings, verdict, US_WARNED, IRAQ_WARNED), verdict
+
+
+def test_judge_articles_later_injured_count_is_an_update(findings):
+    updates = _between(findings, "update", ("tot nu toe elf",), ("Thirty-four",))
+    assert updates
+    reason = next(r for r in updates[0].reasons if r.code == "TIME_UPDATE")
+    assert "2020-01-16" in reason.text and "2020-01-24" in reason.text
+
+
+def test_judge_articles_cross_language_pairs_agree(findings):
+    cross = [f for f in findings if f.verdict == "agreement" and f.a.lang != f.b.lang]
+    assert _between(cross, "agreement", ("vooralsnog geen slachtoffers",), ("So far there have been no casualties",))
+    assert _between(cross, "agreement", ("twee legerbases in Irak gebombardeerd",), ("two military bases in Iraq",))
