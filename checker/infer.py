@@ -90,7 +90,12 @@ class NLIModel:
             return torch.softmax(logits, dim=-1)[:, self.columns].cpu().numpy()
 
         with torch.inference_mode():
-            return run_sorted([len(p) + len(h) for p, h in pairs], batch_size, 3, run, progress)
+            return run_sorted([char_length(p) for p in pairs], batch_size, 3, run, progress)
+
+
+def char_length(item: str | tuple[str, str]) -> int:
+    """The sort key of a text or a (premise, hypothesis) pair: its number of characters."""
+    return len(item) if isinstance(item, str) else len(item[0]) + len(item[1])
 
 
 def sorted_batches(lengths: list[int], batch_size: int) -> Iterator[list[int]]:

@@ -11,7 +11,7 @@ the torch copy of the weights) into the user cache next to the rebuilt Hugging F
 
 A source folder that changes (``claimcheck models rebuild nli``) is exported again. ``OnnxNLIModel``
 and ``OnnxEmbedder`` keep the contract of ``NLIModel.predict`` and ``Embedder.encode``: rows in
-input order, batches sorted by token count and padded only to their own longest row.
+input order, batches sorted by length and padded only to their own longest row.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from checker import models
 from checker.config import cache_dir
 from checker.embed import CachedEncoder, text_prefix
 from checker.errors import ClaimcheckError, Errors
-from checker.infer import label_columns, run_sorted
+from checker.infer import char_length, label_columns, run_sorted
 
 logger = logging.getLogger(__name__)
 
@@ -209,9 +209,11 @@ class OnnxRunner:
 
     def run_sorted(self, texts: list, batch_size: int, width: int, post: Callable[[np.ndarray], np.ndarray],
                    progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """``post(output)`` per batch, batches sorted by token count, rows in input order."""
+        """``post(output)`` per batch, rows in input order. Batches are sorted by character count,
+        as the torch path and the ray engine form them: int8 activations are quantised per batch,
+        so equal batches give equal results whichever engine runs them."""
         rows = self.tokenize(texts)
-        return run_sorted([r.shape[1] for r in rows], batch_size, width,
+        return run_sorted([char_length(t) for t in texts], batch_size, width,
                           lambda idx: post(self.run([rows[i] for i in idx])), progress)
 
 

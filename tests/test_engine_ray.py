@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 ray = pytest.importorskip("ray")
+# Ray Data reads its own deprecated DataContext fields when it ships the context to workers.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
 from checker.config import Settings  # noqa: E402
 from checker.engine import verify  # noqa: E402

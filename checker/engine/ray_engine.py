@@ -4,8 +4,10 @@ Segmenting, pairing, judging and reporting stay on the driver and are the local 
 (``checker.pipeline.run``). Each actor loads its model once in ``__init__`` (model name, device,
 batch size and backend come from ``Settings`` through ``fn_constructor_kwargs``) and scores
 batches of rows in ``__call__``. Rows carry an id (``text_id``, ``row_id``) and results are joined
-by id, never by position, since Ray returns batches in any order. Texts are embedded once each,
-whatever the number of claims that share them.
+by id, never by position, since Ray returns batches in any order. Each Ray row is one model
+batch, formed on the driver exactly as the local engine forms its batches, so results are the
+local engine's even for int8 models (whose activations are quantised per batch). Texts are
+embedded once each, whatever the number of claims that share them.
 """
 
 from __future__ import annotations
@@ -17,36 +19,36 @@ import numpy as np
 import ray
 
 from checker.config import Settings
-from checker.infer import both_directions, scored_pairs
+from checker.embed import text_prefix
+from checker.infer import both_directions, char_length, scored_pairs, sorted_batches
 from checker.pipeline import Progress, Report, describe_settings, load_embedder, load_nli, run
 from checker.types import Article, CandidatePair, ScoredPair
 
-# Rows per Ray batch: an actor sorts each batch by length before its own model batching,
-# so larger batches pad less; 1024 rows of news sentences are a few MB.
-RAY_BATCH_ROWS = 1024
+# Texts per Ray batch (a few MB of news sentences); each Ray row is one model batch.
+RAY_BATCH_TEXTS = 1024
 
 
 class EmbedActor:
-    """Holds the embedder; maps ``{text_id, text}`` batches to ``{text_id, vector}``."""
+    """Holds the embedder; maps rows ``{ids, texts}`` (one model batch each) to ``{text_id, vector}``."""
 
     def __init__(self, name: str, device: str | None, batch_size: int, backend: str, threads: int):
         self.model = load_embedder(name, device, batch_size, backend, threads)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {"text_id": batch["text_id"], "vector": self.model.encode([str(t) for t in batch["text"]])}
+        vectors = [self.model.encode([str(t) for t in texts]) for texts in batch["texts"]]
+        return {"text_id": np.concatenate(batch["ids"]), "vector": np.concatenate(vectors)}
 
 
 class NLIActor:
-    """Holds the NLI model; maps ``{row_id, premise, hypothesis}`` batches to ``{row_id, probs}``."""
+    """Holds the NLI model; maps rows ``{ids, premises, hypotheses}`` to ``{row_id, probs}``."""
 
-    def __init__(self, name: str, device: str | None, max_length: int, int8: bool, backend: str,
-                 threads: int, batch_size: int):
+    def __init__(self, name: str, device: str | None, max_length: int, int8: bool, backend: str, threads: int):
         self.model = load_nli(name, device, max_length, int8, backend, threads)
-        self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        pairs = [(str(p), str(h)) for p, h in zip(batch["premise"], batch["hypothesis"])]
-        return {"row_id": batch["row_id"], "probs": self.model.predict(pairs, batch_size=self.batch_size)}
+        probs = [self.model.predict([(str(p), str(h)) for p, h in zip(premises, hypotheses)], batch_size=len(premises))
+                 for premises, hypotheses in zip(batch["premises"], batch["hypotheses"])]
+        return {"row_id": np.concatenate(batch["ids"]), "probs": np.concatenate(probs)}
 
 
 def connect(settings: Settings) -> None:
@@ -60,10 +62,20 @@ def connect(settings: Settings) -> None:
     context.print_on_execution_start = False
 
 
-def _map(rows: list[dict], actor: type, settings: Settings, kwargs: dict) -> ray.data.Dataset:
-    return ray.data.from_items(rows).map_batches(
-        actor, batch_size=RAY_BATCH_ROWS, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=settings.ray_actors), num_cpus=settings.ray_actor_cpus,
+def model_batches(items: list, batch_size: int, **columns: list) -> list[dict]:
+    """One row per model batch, formed as the local engine forms them (``infer.sorted_batches`` by
+    character count), so int8 results match the local engine's; ``ids`` index ``items``."""
+    return [{"ids": np.asarray(idx, dtype=np.int64), **{name: [values[i] for i in idx] for name, values in columns.items()}}
+            for idx in sorted_batches([char_length(item) for item in items], batch_size)]
+
+
+def _map(rows: list[dict], actor: type, settings: Settings, batch_size: int, kwargs: dict) -> ray.data.Dataset:
+    """``rows`` in blocks of about ``RAY_BATCH_TEXTS`` texts, through a pool of at most one actor per block."""
+    per_block = max(1, RAY_BATCH_TEXTS // batch_size)
+    blocks = -(-len(rows) // per_block)
+    return ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
+        actor, batch_size=per_block, batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=min(settings.ray_actors, blocks)), num_cpus=settings.ray_actor_cpus,
         fn_constructor_kwargs=dict(kwargs, threads=max(1, int(settings.ray_actor_cpus))))
 
 
@@ -88,8 +100,10 @@ def embed(texts: list[str], settings: Settings) -> np.ndarray:
     """Vectors of ``texts`` in input order, each distinct text embedded once on the actor pool."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    distinct = sorted(set(texts))
-    ds = _map([{"text_id": i, "text": t} for i, t in enumerate(distinct)], EmbedActor, settings,
+    distinct = sorted(set(texts))  # as Embedder.encode orders what it has not cached
+    prefixed = [text_prefix(settings.embed_model) + t for t in distinct]
+    rows = model_batches(prefixed, settings.embed_batch_size, texts=distinct)
+    ds = _map(rows, EmbedActor, settings, settings.embed_batch_size,
               {"name": settings.embed_model, "device": settings.device, "batch_size": settings.embed_batch_size,
                "backend": settings.backend})
     vectors = _collect(ds, "text_id", "vector", len(distinct))
@@ -99,13 +113,14 @@ def embed(texts: list[str], settings: Settings) -> np.ndarray:
 
 def score(pairs: list[CandidatePair], settings: Settings, tick: Callable[[int], None] | None = None) -> list[ScoredPair]:
     """NLI both ways on the actor pool; the same ``ScoredPair`` list as ``infer.score_pairs``."""
-    rows = [{"row_id": i, "premise": p, "hypothesis": h} for i, (p, h) in enumerate(both_directions(pairs))]
-    if not rows:
+    texts = both_directions(pairs)
+    if not texts:
         return []
-    ds = _map(rows, NLIActor, settings,
+    rows = model_batches(texts, settings.nli_batch_size, premises=[p for p, _ in texts], hypotheses=[h for _, h in texts])
+    ds = _map(rows, NLIActor, settings, settings.nli_batch_size,
               {"name": settings.nli_model, "device": settings.device, "max_length": settings.nli_max_length,
-               "int8": settings.nli_int8, "backend": settings.backend, "batch_size": settings.nli_batch_size})
-    return scored_pairs(pairs, _collect(ds, "row_id", "probs", len(rows), tick))
+               "int8": settings.nli_int8, "backend": settings.backend})
+    return scored_pairs(pairs, _collect(ds, "row_id", "probs", len(texts), tick))
 
 
 def verify(articles: list[Article], settings: Settings, progress: Progress | None = None) -> Report:

@@ -1,0 +1,49 @@
+"""What every benchmark records: the machine, versions and date, and timed child processes."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("claimcheck", "torch", "transformers", "sentence-transformers", "onnxruntime", "onnx", "ray", "numpy")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, object]:
+    """Date, CPU, cores, memory, load (other jobs share this machine) and package versions."""
+    pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"date": datetime.datetime.now().isoformat(timespec="minutes"), "cpu": cpu_model(),
+            "cpus": os.cpu_count(), "memory_gib": round(pages * page / 2**30, 1), "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()], "versions": versions}
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
+    """Run ``cmd``; its wall time, exit code and peak RSS (``ru_maxrss`` of the child, via wait4)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    stderr = child.stderr.read() if child.stderr else b""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": round(time.perf_counter() - started, 2), "returncode": child.returncode,
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "stderr_tail": stderr.decode(errors="replace").strip().splitlines()[-3:]}
