@@ -4,7 +4,8 @@
     python -m eval.judge_eval --nli-model some/folder --device cpu
 
 Each case is a pair of claims (``a``, ``b``) with article dates and the verdict a fact-checker
-expects: contradiction, agreement, update or neutral. Both claims are embedded (for the pair
+expects: contradiction, agreement, update or neutral. Cases whose note starts with "held-out" were
+written after the rules and never used to change them; they are also summarised on their own. Both claims are embedded (for the pair
 similarity the judge sees in a real run) and scored by the NLI model in both directions, then
 judged twice: by ``checker.judge`` (NLI plus the quantity, time, actor and attribution rules) and
 by ``checker.judge.without_rules`` (NLI thresholds only). Precision and recall are reported per
@@ -28,6 +29,7 @@ from checker.judge.attribution import find_source
 from checker.types import Article, CandidatePair, Claim, ScoredPair
 
 VERDICTS = ("contradiction", "agreement", "update", "neutral")
+HELD_OUT = "held-out"
 SWEEP = {"contradiction_threshold": (0.6, 0.7, 0.8), "agreement_threshold": (0.4, 0.5, 0.6, 0.7)}
 ROOT = Path(__file__).resolve().parent
 
@@ -93,9 +95,11 @@ def precision_recall(rows: list[dict], system: str) -> dict[str, dict[str, float
 
 
 def summarise(rows: list[dict]) -> dict[str, dict]:
+    """Per phenomenon, all cases, and the held-out cases (written after the rules, never used to change them)."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         groups[row["phenomenon"]].append(row)
+        groups["held-out" if row["note"].startswith(HELD_OUT) else "development"].append(row)
     groups["all"] = rows
     return {name: {"n": len(group), "rules": precision_recall(group, "rules"),
                    "nli_only": precision_recall(group, "nli_only")} for name, group in groups.items()}
