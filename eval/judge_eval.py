@@ -99,6 +99,7 @@ def summarise(rows: list[dict]) -> dict[str, dict]:
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         groups[row["phenomenon"]].append(row)
+    for row in rows:
         groups["held-out" if row["note"].startswith(HELD_OUT) else "development"].append(row)
     groups["all"] = rows
     return {name: {"n": len(group), "rules": precision_recall(group, "rules"),

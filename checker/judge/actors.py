@@ -32,7 +32,7 @@ _FRONTED = frozenset("""bij op in na tijdens volgens door om ook er daar toch to
 eerder kort daarna gisteren vandaag vrijdag maandag dinsdag woensdag donderdag zaterdag zondag
 on at after before during so shortly earlier according yesterday today""".split())
 _SUBORDINATE = frozenset({"dat", "that"})
-_NAME_EXTRA = frozenset({"noord", "zuid", "oost", "west", "north", "south", "east", "state", "tv"})
+_NOT_A_NAME = NOT_NAMES | {"noord", "zuid", "oost", "west", "north", "south", "east", "state", "tv"}
 
 
 @dataclass(frozen=True)
@@ -48,24 +48,25 @@ class Roles:
         return self.subject | self.agent | self.other
 
 
-def mentions(text: str, cities: bool = True) -> list[tuple[int, str]]:
-    """(offset, actor id) for every lexicon form and capitalised name in ``text`` (``cities=False``:
-    without "Teheran", "Bagdad": places rather than actors outside the subject and agent)."""
-    found = [(m.start(), _BY_FORM[m.group(1).lower()]) for m in _FORM_RE.finditer(text)
-             if cities or m.group(1).lower() not in CITIES]
-    covered = {i for m in _FORM_RE.finditer(text) for i in range(m.start(), m.end())}
-    run: list[tuple[int, str]] = []
-    for match in [*re.finditer(r"[\w'’]+", text), None]:
-        word = match.group() if match else ""
-        is_name = bool(match) and word[:1].isupper() and match.start() not in covered and \
-            word.lower().removesuffix("'s").removesuffix("’s") not in NOT_NAMES | _NAME_EXTRA
-        if is_name and match:
-            run.append((match.start(), word.lower().removesuffix("'s").removesuffix("’s")))
-            continue
-        if run:
-            found.append((run[0][0], run[-1][1]))
+def mentions(text: str) -> list[tuple[int, str]]:
+    """(offset, actor id) for every lexicon form and capitalised name in ``text``."""
+    forms = list(_FORM_RE.finditer(text))
+    found = [(m.start(), _BY_FORM[m.group(1).lower()]) for m in forms]
+    covered = {i for m in forms for i in range(m.start(), m.end())}
+    return sorted(found + _names(text, covered))
+
+
+def _names(text: str, covered: set[int]) -> list[tuple[int, str]]:
+    """Runs of capitalised words outside the lexicon, each as (offset, its last word): "Adil Abdul-Mahdi" -> mahdi."""
+    names, run = [], []
+    for match in re.finditer(r"[\w'’]+", text):
+        word = re.sub(r"['’]s$", "", match.group().lower())
+        if match.group()[:1].isupper() and match.start() not in covered and word not in _NOT_A_NAME:
+            run.append((match.start(), word))
+        elif run:
+            names.append((run[0][0], run[-1][1]))
             run = []
-    return sorted(found)
+    return names + ([(run[0][0], run[-1][1])] if run else [])
 
 
 def roles(sentence: str, lang: str) -> Roles:
@@ -76,13 +77,13 @@ def roles(sentence: str, lang: str) -> Roles:
     words = [w for w in _WORD.finditer(text) if not any(s <= w.start() < e for s, e in agent_spans)]
     zone = _subject_zone(text, words, lang)
     subject, agent, other = set(), set(), set()
-    places = {offset for offset, _ in mentions(text)} - {offset for offset, _ in mentions(text, cities=False)}
+    cities = {m.start() for m in _FORM_RE.finditer(text) if m.group(1).lower() in CITIES}  # places, unless subject
     for offset, actor in mentions(text):
         if any(s <= offset < e for s, e in agent_spans):
             agent.add(actor)
         elif zone[0] <= offset < zone[1]:
             subject.add(actor)
-        elif offset not in places:
+        elif offset not in cities:
             other.add(actor)
     if not subject and frame is not None and _REPORTED_SELF.search(text.strip()):
         subject = {actor for _, actor in mentions(frame.speaker)}  # "X zegt ... te zijn gewaarschuwd"
