@@ -7,6 +7,7 @@ import pytest
 
 from checker.config import Settings
 from checker.ingest import read_articles
+from checker.judge import REASON_CODES
 from checker.pipeline import verify
 from checker.types import Finding
 from tests.conftest import ROOT, SEEDS
@@ -37,6 +38,11 @@ def test_judge_articles_casualty_contradiction(findings):
                for f in found for r in f.reasons)
 
 
+def test_judge_articles_casualty_contradiction_is_disputed_between_sources(findings):
+    found = _between(findings, "contradiction", ("no casualties, the Pentagon said",), ("tachtig",))
+    assert any(f.disputed_by == ("Iraanse staatstelevisie", "Pentagon") for f in found), found
+
+
 def test_judge_articles_warning_contradiction(findings):
     assert _between(findings, "contradiction", ("tijdig zijn gewaarschuwd", "warned in time"), ("niet gewaarschuwd",))
 
@@ -57,3 +63,9 @@ def test_judge_articles_cross_language_pairs_agree(findings):
     cross = [f for f in findings if f.verdict == "agreement" and f.a.lang != f.b.lang]
     assert _between(cross, "agreement", ("vooralsnog geen slachtoffers",), ("So far there have been no casualties",))
     assert _between(cross, "agreement", ("twee legerbases in Irak gebombardeerd",), ("two military bases in Iraq",))
+
+
+def test_judge_articles_every_finding_has_documented_reasons(findings):
+    assert findings
+    for finding in findings:
+        assert finding.reasons and all(r.code in REASON_CODES and r.text for r in finding.reasons)
