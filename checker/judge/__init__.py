@@ -121,7 +121,9 @@ def _by_quantities(ev: Evidence) -> Outcome | None:
         return "update", 0.9, [Reason("TIME_UPDATE", f"a later report raises an earlier provisional count: {text}")]
     reasons = [Reason("QTY_MISMATCH", f"{first.describe()} vs {second.describe()}")]
     if any(t.hedged for t in ev.times):
-        reasons.append(Reason("TIME_HEDGED", "one count is provisional, but no later report explains the change"))
+        dates = " vs ".join(d or "undated" for d in ev.dates)
+        reasons.append(Reason("TIME_HEDGED", f"one count is provisional, but the dates ({dates}) show no later "
+                                             "report raising it"))
     return "contradiction", max(0.9, ev.p_contradiction), reasons
 
 
