@@ -1,10 +1,10 @@
 """The CI gate: check new articles against the stored corpus and against each other.
 
 Only the new articles are segmented and embedded. Their claims look up their nearest stored
-claims in the store's vector index, and ``pair_claims`` makes, from those, the pairs ``verify``
-would make over the whole corpus plus the new articles (``candidate_pairs``). Then
-``score_pairs`` and ``judge`` run exactly as in ``verify``. In a ``ci`` finding
-the claim ``a`` is always from a new article, so annotations point at the new file.
+claims in the store's vector index, and ``pair_claims`` and ``pair_on_topics`` make, from those,
+the pairs ``verify`` would make over the whole corpus plus the new articles (``candidate_pairs``).
+Then ``score_pairs`` and ``judge`` run exactly as in ``verify``. In a ``ci`` finding the claim
+``a`` is always from a new article, so annotations point at the new file.
 
 A baseline (docs/ci.md) lists accepted findings by ``finding_key``: the verdict and both normalised
 claim texts, never offsets. ``ci`` fails on contradictions outside the baseline and reports

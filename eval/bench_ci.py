@@ -30,10 +30,10 @@ import numpy as np
 import torch
 
 from checker import __version__, gate
-from checker.config import Settings
+from checker.config import BACKENDS, Settings
 from checker.ingest import read_articles
 from checker.pair import merge_pairs
-from checker.pipeline import Models, load_embedder
+from checker.pipeline import Models, claim_topics, load_embedder
 from checker.segment import segment
 from checker.store import Store, index_path
 from checker.types import Article
@@ -91,8 +91,9 @@ def time_check(db: Path, article: Article, settings: Settings, models: Models) -
 def same_pairs_as_full_search(db: Path, article: Article, settings: Settings, models: Models) -> bool:
     """Whether ``ci`` finds the pairs ``verify`` makes over the whole store plus the article.
 
-    The reference searches every stored vector by brute force, forward and backward (every stored
-    claim within the similarity floor of a new claim), where ``ci`` asks the HNSW index for the
+    The reference searches every stored vector by brute force: forward, and backward from every
+    stored claim that could take a new claim into its top-k (above the pairing threshold, or above
+    the topic floor and counting the same thing), where ``ci`` asks the HNSW index for the
     ``WIDEN * top_k`` nearest. Compared by similarity: the corpus repeats sentences (ties).
     """
     claims = segment([article], settings)
@@ -100,8 +101,10 @@ def same_pairs_as_full_search(db: Path, article: Article, settings: Settings, mo
     with Store.open(db) as store:
         found = gate.candidate_pairs(store, claims, vectors, {article.id}, settings)
         stored, stored_vectors = store.claims(row[0] for row in store.conn.execute("SELECT id FROM claims"))
-    floor = min(settings.pair_threshold, settings.topic_pair_floor)
-    near = np.flatnonzero((stored_vectors @ vectors.T).max(axis=1) >= floor)
+    best = (stored_vectors @ vectors.T).max(axis=1)
+    topics = frozenset().union(*claim_topics(claims))
+    near = [i for i, t in enumerate(claim_topics(stored)) if best[i] >= settings.pair_threshold
+            or (t & topics and best[i] >= settings.topic_pair_floor)]
     corpus, corpus_vectors = claims + stored, np.vstack([vectors, stored_vectors])
     pairs = merge_pairs(gate._pairs(claims, vectors, corpus, corpus_vectors, settings),
                         gate._pairs([stored[i] for i in near], stored_vectors[near], corpus, corpus_vectors, settings))
@@ -116,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, default=Path("/tmp/claimcheck-bench/ci.db"))
     parser.add_argument("--runs", type=int, default=5, help="new articles checked, one at a time")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--int8", action="store_true", help="int8 NLI on CPU (ci --int8)")
+    parser.add_argument("--backend", default="torch", choices=BACKENDS, help="ci --backend")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results" / "bench_ci.json")
     args = parser.parse_args(argv)
 
-    settings = Settings(device=args.device)
+    settings = Settings(device=args.device, nli_int8=args.int8, backend=args.backend)
     sentences = read_sentences(args.sentences)
     random.Random(0).shuffle(sentences)
     held_back, pool = sentences[: 8 * args.runs], sentences[8 * args.runs :]
@@ -131,13 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     models = Models.load(settings)
     models.embedder.encode(["opwarmen"])  # first-call setup is part of loading, not of a check
+    models.nli.predict([("Het regent.", "Het is droog.")])
     load_seconds = time.perf_counter() - started
 
     new = [Article(id="new-contradicting", text=CONTRADICTING, lang="nl", path="new-contradicting.txt")]
     new += [Article(id=f"new{i}", text="\n\n".join([" ".join(held_back[8 * i : 8 * i + 4]),
                                                     " ".join(held_back[8 * i + 4 : 8 * i + 8])]), lang="nl")
             for i in range(args.runs - 1)]
+    load_before = os.getloadavg()
     runs = [time_check(args.store, article, settings, models) for article in new]
+    load_after = os.getloadavg()
     for run in runs:
         print(json.dumps(run), file=sys.stderr)
     exact = [same_pairs_as_full_search(args.store, article, settings, models) for article in new]
@@ -160,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         "passed": max(seconds) <= LIMIT_S,
         "runs_with_the_pairs_of_a_full_search": f"{sum(exact)}/{len(exact)}",
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                    "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": args.device},
+                    "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": args.device,
+                    "nli": "int8" if args.int8 else "fp32", "backend": args.backend,
+                    "load_average_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)]},
         "versions": {"claimcheck": __version__, "torch": torch.__version__, "python": platform.python_version()},
         "date": datetime.date.today().isoformat(),
     }
