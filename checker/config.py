@@ -62,6 +62,12 @@ class Settings:
     # there (0.76 -> 0.87) but costs precision on SICK-NL dev (entailment P 0.84 -> 0.80).
     contradiction_threshold: float = 0.70
     agreement_threshold: float = 0.60
+    # Below that, a close paraphrase still agrees: cosine >= 0.90 keeps 91% of STS-B nl pairs scored
+    # >= 3 and drops 95% of those < 1 (eval/results/pairing_sts.json); on the seeds the two attack
+    # reports (cosine 0.91, entailment 0.46) agree while same-story sentences at 0.85-0.87 with
+    # entailment 0.55-0.67 (soldiers stationed / Western condemnation) do not reach it.
+    paraphrase_entailment: float = 0.45
+    paraphrase_similarity: float = 0.90
     # Explicit times that differ only clash for one event: in one language, when the claims share at
     # least this share of content words (eval/results/judge_eval.md: t05/t06/t18/a14 share >= 0.8,
     # the different events t19/t20 share none); across languages, when the model entails either way
@@ -83,7 +89,7 @@ class Settings:
     backend: str = "torch"
     engine: str = "local"  # "local": this process; "ray": Ray Data actor pools (checker/engine/ray_engine.py)
     ray_address: str | None = None  # None: start a local Ray instance; "auto" or "ray://head:10001": a cluster
-    ray_actors: int = 2  # actors per model in the pool
+    ray_actors: int | None = None  # actors per model; None: one per ray_actor_cpus CPUs of the Ray cluster
     ray_actor_cpus: float = 1.0  # CPUs reserved per actor (and its torch/onnxruntime threads)
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -39,7 +39,7 @@ def codes(finding) -> list[str]:
 
 
 def test_judge_rules_table_is_pinned():
-    assert RULES == ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "attribution.v2")
+    assert RULES == ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "paraphrase.v1", "attribution.v2")
 
 
 def test_judge_casualty_contradiction_says_why():

@@ -26,10 +26,10 @@ from checker.types import Article, Finding, Reason, ScoredPair, Verdict
 
 _NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none)\b|n't\b", re.I)
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
-RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "attribution.v2")
+RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "paraphrase.v1", "attribution.v2")
 # Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
 REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
-                "NEGATION", "NLI_ENTAILMENT", "ACTOR_MISMATCH", "SOURCES", "DISPUTED")
+                "NEGATION", "NLI_ENTAILMENT", "NLI_PARAPHRASE", "ACTOR_MISMATCH", "SOURCES", "DISPUTED")
 Outcome = tuple[Verdict, float, list[Reason]]
 QtyPair = tuple[quantities.Quantity, quantities.Quantity]
 
@@ -86,7 +86,7 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     if ev.different_actors:
         return None
     outcome = _by_quantities(ev) or _by_time(ev) or _by_nli(ev, settings) or _by_polarity(ev, settings) or \
-        _by_support(ev, scored.pair.similarity, settings)
+        _by_support(ev, scored.pair.similarity, settings) or _by_paraphrase(ev, scored.pair.similarity, settings)
     if outcome is None:
         return None
     verdict, score, reasons = outcome
@@ -154,6 +154,17 @@ def _by_polarity(ev: Evidence, settings: Settings) -> Outcome | None:
     if ev.polarity_flip and ev.p_contradiction >= settings.negation_threshold:
         return "contradiction", max(0.8, ev.p_contradiction), \
             [Reason("NEGATION", f"one claim negates what the other states ({ev.polarity_flip})")]
+    return None
+
+
+def _by_paraphrase(ev: Evidence, similarity: float, settings: Settings) -> Outcome | None:
+    """A close paraphrase the model leans to entailing: near-identical content is weaker evidence
+    than a confident entailment, so it needs both a lower entailment bar and a high similarity."""
+    if ev.p_entailment >= settings.paraphrase_entailment and similarity >= settings.paraphrase_similarity \
+            and ev.p_contradiction < settings.time_clash_threshold and not ev.polarity_flip:
+        return "agreement", ev.p_entailment, [Reason(
+            "NLI_PARAPHRASE", f"near-identical content (cosine {similarity:.2f}) that the model leans to entailing "
+                              f"(p={ev.p_entailment:.2f})")]
     return None
 
 
