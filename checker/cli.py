@@ -95,32 +95,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
 
 
-def read_pairs(source: str) -> list[tuple[str, str]]:
-    """``premise``/``hypothesis`` JSONL from a file or ``-``."""
-    from checker.ingest import _decode
-
-    if source == "-":
-        text = _decode(sys.stdin.buffer.read(), "<stdin>")
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ClaimcheckError(Errors.E201.format(path=path))
-        text = _decode(path.read_bytes(), source)
-    pairs = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ClaimcheckError(Errors.E205.format(path=source, line=number, why=exc.msg)) from exc
-        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("premise", "hypothesis")):
-            raise ClaimcheckError(Errors.E212.format(path=source, line=number))
-        pairs.append((record["premise"], record["hypothesis"]))
-    return pairs
-
-
 def cmd_nli(args: argparse.Namespace) -> int:
+    from checker.ingest import read_pairs
     from checker.pipeline import load_nli
     from checker.types import LABELS
 

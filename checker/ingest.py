@@ -107,8 +107,8 @@ def parse_txt(text: str, article_id: str, where: str) -> Article:
     return Article(id=article_id, text=text, date=date, path=where)
 
 
-def parse_jsonl(text: str, where: str) -> Iterator[Article]:
-    """One article a line: ``id`` and ``text`` required; title, date, source, url, lang optional."""
+def jsonl_records(text: str, where: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank JSONL line; E205 for a line that is not an object."""
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -118,6 +118,29 @@ def parse_jsonl(text: str, where: str) -> Iterator[Article]:
             raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=exc.msg)) from exc
         if not isinstance(record, dict):
             raise ClaimcheckError(Errors.E205.format(path=where, line=number, why="not a JSON object"))
+        yield number, record
+
+
+def read_pairs(source: str) -> list[tuple[str, str]]:
+    """``premise``/``hypothesis`` pairs from a JSONL file or ``-`` (stdin), in order."""
+    if source == "-":
+        text = _decode(sys.stdin.buffer.read(LIMITS.max_input_bytes + 1), "<stdin>")
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ClaimcheckError(Errors.E201.format(path=path))
+        text = _decode(path.read_bytes(), source)
+    pairs = []
+    for number, record in jsonl_records(text, source):
+        if not all(isinstance(record.get(k), str) for k in ("premise", "hypothesis")):
+            raise ClaimcheckError(Errors.E212.format(path=source, line=number))
+        pairs.append((record["premise"], record["hypothesis"]))
+    return pairs
+
+
+def parse_jsonl(text: str, where: str) -> Iterator[Article]:
+    """One article a line: ``id`` and ``text`` required; title, date, source, url, lang optional."""
+    for number, record in jsonl_records(text, where):
         for required in ("id", "text"):
             value = record.get(required)
             if isinstance(value, int) and required == "id":

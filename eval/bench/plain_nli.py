@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from checker.cli import read_pairs
+from checker.ingest import read_pairs
 from checker.infer import NLIModel
 from eval.bench_nli import plain_loop
 
