@@ -147,19 +147,23 @@ def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_
     ``verify`` keeps a pair when either claim has the other among its top-k in other articles, by
     cosine or among claims that count the same thing (``pipeline.candidate_pairs``). Forward: a
     new claim against the stored claims near it and the other new claims. Backward: each stored
-    claim near a new claim against its own stored top-k plus the new claims. "Near" is the
-    ``WIDEN * top_k`` nearest stored claims above the lower of the two similarity floors, so a
-    stored claim further away is not checked backward; backward topic pairs are ranked among that
-    stored top-k only, which can add a pair ``verify`` would not make, never drop one (docs/ci.md).
-    Stored versions of the new articles (same id) are left out: the new text replaces them. New
-    claim first in each pair.
+    claim near a new claim that could take it into its own top-k (similar enough, or counting the
+    same thing) against its own stored top-k plus the new claims. "Near" is the claims of the
+    ``WIDEN * top_k`` nearest stored texts, so a stored claim further away is not checked
+    backward; backward topic pairs are ranked among that stored top-k only, which can add a pair
+    ``verify`` would not make, never drop one (docs/ci.md). Stored versions of the new articles
+    (same id) are left out: the new text replaces them. New claim first in each pair.
     """
-    floor = min(settings.pair_threshold, settings.topic_pair_floor)
-    near, near_vectors = store.neighbours(vectors, WIDEN * settings.pair_top_k, exclude=new_ids, min_similarity=floor)
-    own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
-    theirs, their_vectors = store.neighbours(near_vectors, settings.pair_top_k + own, exclude=new_ids,
-                                             min_similarity=floor)
+    k, threshold, floor = settings.pair_top_k, settings.pair_threshold, settings.topic_pair_floor
+    near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=min(threshold, floor))
     forward = _pairs(claims, vectors, claims + near, np.vstack([vectors, near_vectors]), settings)
+    best = (near_vectors @ vectors.T).max(axis=1) if len(near) and len(claims) else np.zeros(len(near))
+    counted = frozenset().union(*claim_topics(claims))
+    back = [i for i, topics in enumerate(claim_topics(near))
+            if best[i] >= threshold or (topics & counted and best[i] >= floor)]
+    near, near_vectors = [near[i] for i in back], near_vectors[back]
+    own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
+    theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=min(threshold, floor))
     backward = _pairs(near, near_vectors, claims + theirs, np.vstack([vectors, their_vectors]), settings)
     pairs = merge_pairs(forward, [p for p in backward if new_ids & {p.a.article_id, p.b.article_id}])
     return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]

@@ -5,12 +5,14 @@ writer, and every write is one ``BEGIN IMMEDIATE`` transaction with a busy timeo
 ingests queue instead of failing or losing rows. A process killed mid-ingest leaves the batches
 it committed and nothing else; the next ingest skips them by content hash.
 
-The vector index (``DB.usearch`` beside the database, docs/store.md) is a derived file: its keys
-are claim row ids, which ``AUTOINCREMENT`` never reuses, so the index matches the database when it
-has as many vectors, the same highest key and the same vector under that key. A missing, stale or
-corrupt index is brought up to date from SQLite: written back (temp file + ``os.replace``) by
-writers, kept in memory by read-only users. Read-only users open SQLite with ``mode=ro`` and never
-write the database or the index.
+A claim text and its vector are stored once (``texts``), however many articles repeat the
+sentence: wire copy is reprinted, and an HNSW graph over dozens of identical vectors loses
+neighbours. The vector index (``DB.usearch`` beside the database, docs/store.md) is a derived
+file: its keys are text row ids, which ``AUTOINCREMENT`` never reuses, so the index matches the
+database when it has as many vectors, the same highest key and the same vector under that key. A
+missing, stale or corrupt index is brought up to date from SQLite: written back (temp file +
+``os.replace``) by writers, kept in memory by read-only users. Read-only users open SQLite with
+``mode=ro`` and never write the database or the index.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ logger = logging.getLogger(__name__)
 APPLICATION_ID = 0x436C4368  # "ClCh" in the SQLite header (PRAGMA application_id): a claimcheck store
 BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another one before E404
 INDEX_SUFFIX = ".usearch"
+# HNSW candidates kept while searching (usearch's default is 64): more finds the true neighbours
+# more often, at a cost that is small next to one NLI call (docs/store.md, eval/bench_ci.py).
+EXPANSION_SEARCH = 256
 _CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
 
 # MIGRATIONS[v] takes a store from schema version v to v + 1; version 0 is an empty file.
@@ -55,20 +60,24 @@ MIGRATIONS: tuple[str, ...] = (
         text TEXT NOT NULL,
         title TEXT, date TEXT, source TEXT, url TEXT, lang TEXT, path TEXT
     );
-    CREATE TABLE claims (
+    CREATE TABLE texts (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
+        text TEXT NOT NULL UNIQUE,
+        vector BLOB NOT NULL
+    );
+    CREATE TABLE claims (
         article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
         idx INTEGER NOT NULL,
-        text TEXT NOT NULL,
+        text_id INTEGER NOT NULL REFERENCES texts(id),
         start INTEGER NOT NULL,
         "end" INTEGER NOT NULL,
         lang TEXT NOT NULL,
         paragraph_start INTEGER NOT NULL,
         paragraph_end INTEGER NOT NULL,
         attribution TEXT,
-        vector BLOB NOT NULL,
-        UNIQUE (article_id, idx)
+        PRIMARY KEY (article_id, idx)
     );
+    CREATE INDEX claims_text ON claims(text_id);
     CREATE TABLE findings (
         id INTEGER PRIMARY KEY,
         key TEXT NOT NULL,
@@ -298,18 +307,28 @@ class Store:
         if len(entry.claims) != len(entry.vectors):
             raise ValueError(f"{article.id}: {len(entry.claims)} claims but {len(entry.vectors)} vectors")
         if row is not None:
-            self.conn.execute("DELETE FROM articles WHERE id = ?", (article.id,))  # cascades to claims, findings
+            self._delete(article.id)
         self.conn.execute(
             "INSERT INTO articles (id, content_hash, text, title, date, source, url, lang, path)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article.id, digest, article.text, article.title, article.date, article.source, article.url,
              article.lang, article.path))
-        self.conn.executemany(
-            'INSERT INTO claims (article_id, idx, text, start, "end", lang, paragraph_start, paragraph_end,'
-            " attribution, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(c.article_id, c.index, c.text, c.start, c.end, c.lang, c.paragraph[0], c.paragraph[1],
-              c.attribution, np.asarray(v, dtype="<f4").tobytes()) for c, v in zip(entry.claims, entry.vectors)])
+        for c, vector in zip(entry.claims, entry.vectors):
+            self.conn.execute("INSERT OR IGNORE INTO texts (text, vector) VALUES (?, ?)",
+                              (c.text, np.asarray(vector, dtype="<f4").tobytes()))
+            self.conn.execute(
+                'INSERT INTO claims (article_id, idx, text_id, start, "end", lang, paragraph_start, paragraph_end,'
+                " attribution) SELECT ?, ?, id, ?, ?, ?, ?, ?, ? FROM texts WHERE text = ?",
+                (c.article_id, c.index, c.start, c.end, c.lang, c.paragraph[0], c.paragraph[1], c.attribution, c.text))
         return "replaced" if row is not None else "added"
+
+    def _delete(self, article_id: str) -> None:
+        """Remove an article, its claims and findings (cascade) and the texts no other claim uses."""
+        text_ids = [r[0] for r in self.conn.execute("SELECT text_id FROM claims WHERE article_id = ?", (article_id,))]
+        self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        for chunk in _chunks(text_ids):
+            self.conn.execute(f"DELETE FROM texts WHERE id IN ({_marks(chunk)})"
+                              " AND NOT EXISTS (SELECT 1 FROM claims WHERE text_id = texts.id)", chunk)
 
     def _put_findings(self, findings: Sequence[Finding]) -> None:
         """Findings whose two articles are both stored (a corpus article replaced meanwhile drops out)."""
@@ -347,13 +366,14 @@ class Store:
         return out
 
     @_sqlite_errors
-    def claims(self, keys: Iterable[int]) -> tuple[list[Claim], np.ndarray]:
-        """Stored claims by row id (ordered by id) and their vectors, shape ``(n, dim)``."""
+    def claims(self, text_ids: Iterable[int]) -> tuple[list[Claim], np.ndarray]:
+        """Every stored claim with one of these texts (by text id), and their vectors, shape ``(n, dim)``."""
         claims, vectors = [], []
-        for chunk in _chunks(sorted({int(k) for k in keys})):
+        for chunk in _chunks(sorted({int(k) for k in text_ids})):
             for row in self.conn.execute(
-                    'SELECT article_id, idx, text, start, "end", lang, paragraph_start, paragraph_end, attribution,'
-                    f" vector FROM claims WHERE id IN ({_marks(chunk)}) ORDER BY id", chunk):
+                    'SELECT c.article_id, c.idx, t.text, c.start, c."end", c.lang, c.paragraph_start,'
+                    " c.paragraph_end, c.attribution, t.vector FROM claims c JOIN texts t ON t.id = c.text_id"
+                    f" WHERE c.text_id IN ({_marks(chunk)}) ORDER BY c.article_id, c.idx", chunk):
                 claims.append(Claim(article_id=row[0], index=row[1], text=row[2], start=row[3], end=row[4],
                                     lang=row[5], paragraph=(row[6], row[7]), attribution=row[8]))
                 vectors.append(np.frombuffer(row[9], dtype="<f4"))
@@ -379,6 +399,7 @@ class Store:
             "schema_version": self.version(),
             "articles": self.conn.execute("SELECT count(*) FROM articles").fetchone()[0],
             "claims": self.conn.execute("SELECT count(*) FROM claims").fetchone()[0],
+            "distinct_claim_texts": self.conn.execute("SELECT count(*) FROM texts").fetchone()[0],
             "findings": sum(verdicts.values()),
             "findings_by_verdict": {v: verdicts.get(v, 0) for v in ("contradiction", "update", "agreement")},
         }
@@ -386,11 +407,12 @@ class Store:
     @_sqlite_errors
     def neighbours(self, vectors: np.ndarray, count: int, *, exclude: set[str],
                    min_similarity: float) -> tuple[list[Claim], np.ndarray]:
-        """Stored claims among the ``count`` nearest of any query vector, outside the ``exclude``d articles.
+        """The stored claims with one of the ``count`` nearest texts of any query vector, outside the
+        ``exclude``d articles: a superset of each query's ``count`` nearest claims.
 
-        Claims of excluded articles are fetched on top of ``count`` and dropped, so each query
-        still gets its ``count`` nearest from the rest. Neighbours below ``min_similarity``
-        (cosine, less a small margin for the index's rounding) are left out.
+        As many texts as the excluded articles have are fetched on top of ``count``, so each query
+        still gets its ``count`` nearest from the rest. Texts below ``min_similarity`` (cosine,
+        less a small margin for the index's rounding) are left out.
         """
         index = self.vector_index()
         if len(index) == 0 or len(vectors) == 0:
@@ -404,7 +426,7 @@ class Store:
     # --- vector index --------------------------------------------------------------------------
 
     def vector_index(self):  # -> usearch.index.Index
-        """The index of every stored claim vector, matching SQLite (brought up to date when needed)."""
+        """The index of every stored text's vector, matching SQLite (brought up to date when needed)."""
         if self._index is None:
             self._index = self.sync_index()
         return self._index
@@ -438,14 +460,14 @@ class Store:
         return index
 
     def _matches(self, index) -> bool:
-        count, top = self.conn.execute("SELECT count(*), max(id) FROM claims").fetchone()
+        count, top = self.conn.execute("SELECT count(*), max(id) FROM texts").fetchone()
         if index is None or len(index) != count:
             return False
         if count == 0:
             return True
         if index.ndim != self.dim() or int(np.max(np.asarray(index.keys))) != top:
             return False
-        stored = np.frombuffer(self.conn.execute("SELECT vector FROM claims WHERE id = ?", (top,)).fetchone()[0], "<f4")
+        stored = np.frombuffer(self.conn.execute("SELECT vector FROM texts WHERE id = ?", (top,)).fetchone()[0], "<f4")
         return bool(np.allclose(index[top], stored, atol=1e-6))
 
     def _updated(self, index):
@@ -454,15 +476,15 @@ class Store:
 
         dim = self.dim()
         if index is None or index.ndim != dim or not self._matches_some(index):
-            index = Index(ndim=max(dim, 1), metric="cos", dtype="f32")
-        stored = np.asarray([row[0] for row in self.conn.execute("SELECT id FROM claims")], dtype=np.uint64)
+            index = Index(ndim=max(dim, 1), metric="cos", dtype="f32", expansion_search=EXPANSION_SEARCH)
+        stored = np.asarray([row[0] for row in self.conn.execute("SELECT id FROM texts")], dtype=np.uint64)
         held = np.asarray(index.keys, dtype=np.uint64)
         gone = np.setdiff1d(held, stored)
         if len(gone):
             index.remove(gone)
         new = np.setdiff1d(stored, held)
         for chunk in _chunks(new.tolist(), 5000):
-            rows = self.conn.execute(f"SELECT id, vector FROM claims WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+            rows = self.conn.execute(f"SELECT id, vector FROM texts WHERE id IN ({_marks(chunk)})", chunk).fetchall()
             index.add(np.asarray([r[0] for r in rows], dtype=np.uint64),
                       np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows]))
         return index
@@ -473,7 +495,7 @@ class Store:
         if len(keys) == 0:
             return True
         key = int(keys.max())
-        row = self.conn.execute("SELECT vector FROM claims WHERE id = ?", (key,)).fetchone()
+        row = self.conn.execute("SELECT vector FROM texts WHERE id = ?", (key,)).fetchone()
         return row is None or bool(np.allclose(index[key], np.frombuffer(row[0], "<f4"), atol=1e-6))
 
 
@@ -484,10 +506,13 @@ def _restore(path: Path, view: bool):
     if not path.is_file():
         return None
     try:
-        return Index.restore(str(path), view=view)
+        index = Index.restore(str(path), view=view)
     except (ValueError, RuntimeError, OSError) as exc:
         logger.warning("ignoring unreadable vector index %s (%s)", path, exc)
         return None
+    if index is not None:
+        index.expansion_search = EXPANSION_SEARCH  # a search setting, not saved in the file
+    return index
 
 
 def _similar_keys(matches, min_similarity: float) -> np.ndarray:

@@ -100,7 +100,7 @@ def same_pairs_as_full_search(db: Path, article: Article, settings: Settings, mo
     vectors = models.embedder.encode([c.text for c in claims])
     with Store.open(db) as store:
         found = gate.candidate_pairs(store, claims, vectors, {article.id}, settings)
-        stored, stored_vectors = store.claims(row[0] for row in store.conn.execute("SELECT id FROM claims"))
+        stored, stored_vectors = store.claims(row[0] for row in store.conn.execute("SELECT id FROM texts"))
     best = (stored_vectors @ vectors.T).max(axis=1)
     topics = frozenset().union(*claim_topics(claims))
     near = [i for i, t in enumerate(claim_topics(stored)) if best[i] >= settings.pair_threshold

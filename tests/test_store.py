@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -52,7 +53,8 @@ def test_store_round_trips_articles_claims_and_vectors(db):
     entry = make_entry("b", 4, seed=2)
     with Store.open(db) as store:
         assert store.articles(["b"])["b"] == Article(id="b", text=entry.article.text, date="2020-01-08", source="NOS")
-        assert store.counts() == {"schema_version": 1, "articles": 2, "claims": 7, "findings": 0,
+        assert store.counts() == {"schema_version": 1, "articles": 2, "claims": 7, "distinct_claim_texts": 7,
+                                  "findings": 0,
                                   "findings_by_verdict": {"contradiction": 0, "update": 0, "agreement": 0}}
         assert store.meta()["embedder"] == "fake" and store.dim() == DIM
         claims, vectors = store.claims(range(1, 8))
@@ -80,6 +82,22 @@ def test_store_new_text_replaces_article_claims_and_findings(db):
         assert store.counts()["claims"] == 6 and store.counts()["findings"] == 0
         assert [c.text for c in store.claims(range(1, 20))[0] if c.article_id == "a"] == \
             ["Zin 0 van a (bijgewerkt).", "Zin 1 van a (bijgewerkt)."]
+
+
+def test_store_repeated_sentences_share_one_text_and_vector(tmp_path):
+    first, second = make_entry("x", 2, seed=1), make_entry("y", 3, seed=2)
+    copy = Entry(second.article, [replace(second.claims[0], text=first.claims[1].text)] + second.claims[1:],
+                 np.vstack([first.vectors[1:2], second.vectors[1:]]))  # y repeats x's second sentence
+    with Store.open(tmp_path / "c.db", write=True) as store:
+        store.add([first, copy], embedder="fake")
+        assert (store.counts()["claims"], store.counts()["distinct_claim_texts"]) == (5, 4)
+        assert len(store.vector_index()) == 4
+        claims, _ = store.claims([2])
+        assert [c.key for c in claims] == [("x", 1), ("y", 0)]
+        store.add([make_entry("x", 1, seed=3, text=" (kort)")], embedder="fake")  # x no longer has it
+        assert store.claims([2])[0] == [copy.claims[0]]
+        store.add([make_entry("y", 1, seed=4, text=" (kort)")], embedder="fake")  # nor has y: the text goes
+        assert store.claims([2])[0] == [] and store.counts()["distinct_claim_texts"] == 2
 
 
 def test_store_failed_transaction_writes_nothing(db):
