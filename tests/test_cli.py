@@ -97,3 +97,20 @@ def test_cli_entry_point_runs_as_a_process():
     assert done.returncode == 0 and done.stdout.startswith("claimcheck ")
     done = subprocess.run([sys.executable, "-m", "checker", "verify"], capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_cli_progress_only_on_a_terminal_and_not_with_quiet(monkeypatch, capsys):
+    import argparse
+
+    from checker import cli
+
+    args = argparse.Namespace(quiet=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert cli._progress(args) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli._progress(argparse.Namespace(quiet=True)) is None
+    update = cli._progress(args)
+    update("nli", 5, 10)
+    update("nli", 10, 10)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "nli" in captured.err and "10/10" in captured.err
