@@ -113,4 +113,4 @@ def test_cli_progress_only_on_a_terminal_and_not_with_quiet(monkeypatch, capsys)
     update("nli", 5, 10)
     update("nli", 10, 10)
     captured = capsys.readouterr()
-    assert captured.out == "" and "nli" in captured.err and "10/10" in captured.err
+    assert captured.out == "" and "nli:" in captured.err and "/10" in captured.err
