@@ -155,15 +155,17 @@ def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_
     (same id) are left out: the new text replaces them. New claim first in each pair.
     """
     k, threshold, floor = settings.pair_top_k, settings.pair_threshold, settings.topic_pair_floor
-    near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=min(threshold, floor))
+    low = min(threshold, floor)
+    near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=low, copies=k)
     forward = _pairs(claims, vectors, claims + near, np.vstack([vectors, near_vectors]), settings)
     best = (near_vectors @ vectors.T).max(axis=1) if len(near) and len(claims) else np.zeros(len(near))
-    counted = frozenset().union(*claim_topics(claims))
-    back = [i for i, topics in enumerate(claim_topics(near))
+    counted = frozenset().union(*topics_of(claims))
+    back = [i for i, topics in enumerate(topics_of(near))
             if best[i] >= threshold or (topics & counted and best[i] >= floor)]
     near, near_vectors = [near[i] for i in back], near_vectors[back]
     own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
-    theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=min(threshold, floor))
+    theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=low,
+                                             copies=k + own)
     backward = _pairs(near, near_vectors, claims + theirs, np.vstack([vectors, their_vectors]), settings)
     pairs = merge_pairs(forward, [p for p in backward if new_ids & {p.a.article_id, p.b.article_id}])
     return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]
@@ -175,8 +177,15 @@ def _pairs(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim],
     k = settings.pair_top_k
     return merge_pairs(
         pair_claims(queries, query_vectors, corpus, corpus_vectors, top_k=k, threshold=settings.pair_threshold),
-        pair_on_topics(queries, query_vectors, claim_topics(queries), corpus, corpus_vectors, claim_topics(corpus),
+        pair_on_topics(queries, query_vectors, topics_of(queries), corpus, corpus_vectors, topics_of(corpus),
                        top_k=k, floor=settings.topic_pair_floor))
+
+
+def topics_of(claims: list[Claim]) -> list[frozenset[str]]:
+    """``pipeline.claim_topics``, computed once per distinct sentence (stored corpora repeat them)."""
+    first = {c.text: c for c in reversed(claims)}
+    by_text = dict(zip(first, claim_topics(list(first.values()))))
+    return [by_text[c.text] for c in claims]
 
 
 def check(store: Store, articles: list[Article], claims: list[Claim], settings: Settings, models: Models,

@@ -46,6 +46,7 @@ INDEX_SUFFIX = ".usearch"
 # HNSW candidates kept while searching (usearch's default is 64): more finds the true neighbours
 # more often, at a cost that is small next to one NLI call (docs/store.md, eval/bench_ci.py).
 EXPANSION_SEARCH = 256
+EXACT_UP_TO = 5_000  # texts; a smaller index is searched by brute force (exact, and as fast)
 _CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
 
 # MIGRATIONS[v] takes a store from schema version v to v + 1; version 0 is an empty file.
@@ -366,14 +367,23 @@ class Store:
         return out
 
     @_sqlite_errors
-    def claims(self, text_ids: Iterable[int]) -> tuple[list[Claim], np.ndarray]:
-        """Every stored claim with one of these texts (by text id), and their vectors, shape ``(n, dim)``."""
+    def claims(self, text_ids: Iterable[int], *, exclude: Iterable[str] = (),
+               copies: int | None = None) -> tuple[list[Claim], np.ndarray]:
+        """Stored claims with one of these texts (by text id), outside the ``exclude``d articles, and
+        their vectors, shape ``(n, dim)``; with ``copies``, at most that many claims per text.
+
+        Claims that repeat a sentence have the same vector: a top-k search needs k of them at most.
+        """
+        skip = sorted(set(exclude))
         claims, vectors = [], []
         for chunk in _chunks(sorted({int(k) for k in text_ids})):
-            for row in self.conn.execute(
-                    'SELECT c.article_id, c.idx, t.text, c.start, c."end", c.lang, c.paragraph_start,'
-                    " c.paragraph_end, c.attribution, t.vector FROM claims c JOIN texts t ON t.id = c.text_id"
-                    f" WHERE c.text_id IN ({_marks(chunk)}) ORDER BY c.article_id, c.idx", chunk):
+            rows = self.conn.execute(
+                'SELECT c.article_id, c.idx, t.text, c.start, c."end", c.lang, c.paragraph_start, c.paragraph_end,'
+                " c.attribution, t.vector FROM (SELECT *, row_number() OVER (PARTITION BY text_id ORDER BY article_id, idx)"
+                f" AS copy FROM claims WHERE text_id IN ({_marks(chunk)}) AND article_id NOT IN ({_marks(skip)})) c"
+                " JOIN texts t ON t.id = c.text_id WHERE c.copy <= ? ORDER BY c.article_id, c.idx",
+                [*chunk, *skip, 2**62 if copies is None else copies])
+            for row in rows:
                 claims.append(Claim(article_id=row[0], index=row[1], text=row[2], start=row[3], end=row[4],
                                     lang=row[5], paragraph=(row[6], row[7]), attribution=row[8]))
                 vectors.append(np.frombuffer(row[9], dtype="<f4"))
@@ -405,10 +415,11 @@ class Store:
         }
 
     @_sqlite_errors
-    def neighbours(self, vectors: np.ndarray, count: int, *, exclude: set[str],
-                   min_similarity: float) -> tuple[list[Claim], np.ndarray]:
+    def neighbours(self, vectors: np.ndarray, count: int, *, exclude: set[str], min_similarity: float,
+                   copies: int | None = None) -> tuple[list[Claim], np.ndarray]:
         """The stored claims with one of the ``count`` nearest texts of any query vector, outside the
-        ``exclude``d articles: a superset of each query's ``count`` nearest claims.
+        ``exclude``d articles (at most ``copies`` claims per text): a superset of each query's
+        ``count`` nearest claims when ``copies >= count``.
 
         As many texts as the excluded articles have are fetched on top of ``count``, so each query
         still gets its ``count`` nearest from the rest. Texts below ``min_similarity`` (cosine,
@@ -418,10 +429,9 @@ class Store:
         if len(index) == 0 or len(vectors) == 0:
             return [], _stack([], self.dim())
         skipped = sum(self.claim_counts(exclude).values())
-        matches = index.search(np.asarray(vectors, dtype=np.float32), min(count + skipped, len(index)))
-        claims, found_vectors = self.claims(_similar_keys(matches, min_similarity))
-        keep = [i for i, c in enumerate(claims) if c.article_id not in exclude]
-        return [claims[i] for i in keep], found_vectors[keep]
+        queries = np.unique(np.asarray(vectors, dtype=np.float32), axis=0)  # repeated sentences: one search
+        matches = index.search(queries, min(count + skipped, len(index)), exact=len(index) <= EXACT_UP_TO)
+        return self.claims(_similar_keys(matches, min_similarity), exclude=exclude, copies=copies)
 
     # --- vector index --------------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
 """Speed of `claimcheck ci`: one new article against a 10,000-article store, after the models are loaded.
 
     python -m eval.bench_ci --sentences ../shared/data/text_nl/ud_alpino/sentences.jsonl \
-        [--articles 10000] [--store /tmp/claimcheck-bench/ci.db] [--runs 5] [--device cpu]
+        ../shared/data/sts/stsb/nl_train.jsonl ../shared/data/sts/stsb/nl_dev.jsonl \
+        [--articles 10000] [--store /tmp/claimcheck-bench/ci.db] [--runs 5] [--device cpu] [--int8]
 
 The corpus is synthetic but made of real sentences: each article is 4 to 8 sentences drawn from
-the Dutch newspaper sentences at ``--sentences`` (read from there, never copied into the
-repository), in paragraphs of two, plus the sample articles in seeds/. Some sentences are held
+the Dutch sentences at ``--sentences`` (newspaper sentences from UD Alpino, and the Dutch STS-B
+sentences so that the store holds more than ``EXACT_UP_TO`` distinct texts and is searched through
+the HNSW graph; read from there, never copied into the repository), in paragraphs of two, plus
+the sample articles in seeds/. Some sentences are held
 back to write the new articles, so the check embeds text it has not seen. The store is built
 with ``claimcheck ingest``'s own functions (and reused when it already holds the corpus; it is
 not re-embedded). Each run times what ``ci`` does after loading the models: open the store,
@@ -33,9 +36,9 @@ from checker import __version__, gate
 from checker.config import BACKENDS, Settings
 from checker.ingest import read_articles
 from checker.pair import merge_pairs
-from checker.pipeline import Models, claim_topics, load_embedder
+from checker.pipeline import Models, load_embedder
 from checker.segment import segment
-from checker.store import Store, index_path
+from checker.store import EXACT_UP_TO, Store, index_path
 from checker.types import Article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,14 +47,21 @@ CONTRADICTING = ("Bij de aanval op de legerbases in Irak zijn tientallen Amerika
                  "Iran vuurde in de nacht van dinsdag op woensdag raketten af op bases in Irak.")
 
 
-def read_sentences(path: Path) -> list[str]:
-    """Sentences that make claims (four words or more, ending in . ! or ?), in file order, unique."""
+def read_sentences(paths: list[Path]) -> list[str]:
+    """Sentences that make claims (four words or more, ending in . ! or ?), in file order, unique.
+
+    Reads the ``text`` field of each JSONL line, or ``sentence1``/``sentence2`` (STS) or
+    ``premise``/``hypothesis`` (NLI).
+    """
     out: dict[str, None] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            text = " ".join(json.loads(line)["text"].split())
-            if len(text.split()) >= 4 and text[-1] in ".!?" and text[0].isupper():
-                out[text] = None
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                for field in ("text", "sentence1", "sentence2", "premise", "hypothesis"):
+                    text = " ".join(str(record.get(field) or "").split())
+                    if len(text.split()) >= 4 and text[-1] in ".!?" and text[0].isupper():
+                        out[text] = None
     return list(out)
 
 
@@ -102,8 +112,8 @@ def same_pairs_as_full_search(db: Path, article: Article, settings: Settings, mo
         found = gate.candidate_pairs(store, claims, vectors, {article.id}, settings)
         stored, stored_vectors = store.claims(row[0] for row in store.conn.execute("SELECT id FROM texts"))
     best = (stored_vectors @ vectors.T).max(axis=1)
-    topics = frozenset().union(*claim_topics(claims))
-    near = [i for i, t in enumerate(claim_topics(stored)) if best[i] >= settings.pair_threshold
+    topics = frozenset().union(*gate.topics_of(claims))
+    near = [i for i, t in enumerate(gate.topics_of(stored)) if best[i] >= settings.pair_threshold
             or (t & topics and best[i] >= settings.topic_pair_floor)]
     corpus, corpus_vectors = claims + stored, np.vstack([vectors, stored_vectors])
     pairs = merge_pairs(gate._pairs(claims, vectors, corpus, corpus_vectors, settings),
@@ -114,7 +124,8 @@ def same_pairs_as_full_search(db: Path, article: Article, settings: Settings, mo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sentences", type=Path, required=True, help="JSONL with a 'text' field per sentence")
+    parser.add_argument("--sentences", type=Path, nargs="+", required=True,
+                        help="JSONL files of Dutch sentences ('text', 'sentence1'/'sentence2' or 'premise'/'hypothesis')")
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--store", type=Path, default=Path("/tmp/claimcheck-bench/ci.db"))
     parser.add_argument("--runs", type=int, default=5, help="new articles checked, one at a time")
@@ -156,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "what": "claimcheck ci: one new article against the store, after the models are loaded",
         "command": "python -m eval.bench_ci " + " ".join(sys.argv[1:] if argv is None else argv),
-        "data": f"{args.sentences.name} ({len(sentences)} usable sentences, {len(held_back)} held back) + seeds/",
+        "data": f"{', '.join(str(p) for p in args.sentences)} ({len(sentences)} distinct usable sentences,"
+                f" {len(held_back)} held back for the new articles) + seeds/",
+        "exact_search_up_to_texts": EXACT_UP_TO,
         "store": {"articles": counts["articles"], "claims": counts["claims"],
                   "database_mb": round(args.store.stat().st_size / 2**20, 1),
                   "index_mb": round(index_path(args.store).stat().st_size / 2**20, 1), **build},

@@ -216,6 +216,16 @@ def test_store_neighbours_give_the_same_pairs_as_the_whole_corpus(tmp_path):
     assert [(p.a.key, p.b.key) for p in found] == [(p.a.key, p.b.key) for p in expected]
 
 
+def test_store_large_indexes_are_searched_through_the_hnsw_graph(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "EXACT_UP_TO", 0)
+    entries = [make_entry(f"s{n:02d}", 5, seed=300 + n) for n in range(40)]
+    with Store.open(tmp_path / "c.db", write=True) as store:
+        store.add(entries, embedder="fake")
+        queries = np.vstack([e.vectors[1] for e in entries])
+        found, _ = store.neighbours(queries, 1, exclude=set(), min_similarity=0.999)
+    assert found == [e.claims[1] for e in entries]  # each vector finds itself
+
+
 def test_store_index_is_rebuilt_from_sqlite_when_missing_or_stale(db):
     index = index_path(db)
     assert index.exists()
