@@ -132,7 +132,7 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     def model_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--nli-model", default="claimcheck-nli", help="shipped model, local folder or hub id")
         p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
-        p.add_argument("--int8", action="store_true", help="int8 NLI on CPU (faster; see eval/results/bench_nli.json)")
+        p.add_argument("--int8", action="store_true", help="torch int8 NLI on CPU (loses ~9 points on SICK-NL dev; prefer --backend onnx)")
         p.add_argument("--backend", choices=BACKENDS, default=None,
                        help="torch (default) or onnx: both models int8 on onnxruntime (eval/bench/results.md)")
 
