@@ -73,9 +73,10 @@ def _map(rows: list[dict], actor: type, settings: Settings, batch_size: int, kwa
     """``rows`` in blocks of about ``RAY_BATCH_TEXTS`` texts, through a pool of at most one actor per block."""
     per_block = max(1, RAY_BATCH_TEXTS // batch_size)
     blocks = -(-len(rows) // per_block)
+    actors = settings.ray_actors or max(1, int(ray.cluster_resources().get("CPU", 1) // settings.ray_actor_cpus))
     return ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
         actor, batch_size=per_block, batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=min(settings.ray_actors, blocks)), num_cpus=settings.ray_actor_cpus,
+        compute=ray.data.ActorPoolStrategy(size=min(actors, blocks)), num_cpus=settings.ray_actor_cpus,
         fn_constructor_kwargs=dict(kwargs, threads=max(1, int(settings.ray_actor_cpus))))
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -37,13 +39,28 @@ def machine() -> dict[str, object]:
             "load_average": [round(x, 2) for x in os.getloadavg()], "versions": versions}
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
-    """Run ``cmd``; its wall time, exit code and peak RSS (``ru_maxrss`` of the child, via wait4)."""
+def run_measured(cmd: list[str]) -> dict[str, object]:
+    """Run ``cmd`` through the small launcher below; its wall time, exit code and peak RSS.
+
+    A child forked from this (large) process would count the parent's pages it held before
+    ``exec`` in its ``ru_maxrss``; the launcher is a fresh small process, so its child's figure
+    is the command's own."""
+    done = subprocess.run([sys.executable, "-m", "eval.bench.measure", *cmd], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"launcher failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout)
+
+
+def launch(cmd: list[str]) -> dict[str, object]:
+    """Fork and exec ``cmd`` (stdout discarded); wall time, exit code and ``ru_maxrss`` via ``wait4``."""
     started = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = child.stderr.read() if child.stderr else b""
     _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": round(time.perf_counter() - started, 2), "returncode": child.returncode,
+    return {"seconds": round(time.perf_counter() - started, 2), "returncode": os.waitstatus_to_exitcode(status),
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "stderr_tail": stderr.decode(errors="replace").strip().splitlines()[-3:]}
+
+
+if __name__ == "__main__":
+    print(json.dumps(launch(sys.argv[1:])))

@@ -1,0 +1,119 @@
+"""``results.md`` from the results files: the targets first, then the measurements behind them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RSS_LIMIT_MB = 2048
+DEFAULT_K, DEFAULT_THRESHOLD = 5, 0.85
+
+
+def load(results: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in sorted(results.glob("*.json"))}
+
+
+def rows(header: list[str], body: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(x) for x in row) + " |" for row in body]) + "\n"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**gap**"
+
+
+def targets(docs: dict[str, dict]) -> list[list[object]]:
+    out = []
+    if "recall" in docs:
+        r = docs["recall"]["result"]
+        at = next(g for g in r["grid"] if g["k"] == DEFAULT_K and g["threshold"] == DEFAULT_THRESHOLD)
+        out.append([f"pairing recall >= 95% at <= 5% of NLI calls (k={DEFAULT_K}, t={DEFAULT_THRESHOLD})",
+                    f"recall {at['recall']:.1%} (95% lower bound {at['recall_low']:.1%}) at {at['nli_call_share']:.3%} of calls",
+                    verdict(at["recall"] >= 0.95 and at["nli_call_share"] <= 0.05)])
+    if "speed" in docs:
+        s = docs["speed"]["result"]
+        change = s["nli"]["onnx_int8_accuracy_change_points"]
+        out.append(["onnx int8 within 0.5 points of torch on SICK-NL dev",
+                    f"{s['nli']['sick_nl_dev_accuracy']['onnx_int8']} vs {s['nli']['sick_nl_dev_accuracy']['torch_fp32']} "
+                    f"({change:+.2f} points)", verdict(abs(change) <= 0.5)])
+        out.append(["`claimcheck nli --backend onnx` on 2,000 pairs >= 2x a plain transformers loop (b32, fp32)",
+                    f"{s['cli']['onnx_speedup_vs_plain']}x as processes (model load included); "
+                    f"{s['nli']['onnx_int8_speedup_vs_plain']}x in pairs/s", verdict(s["cli"]["onnx_speedup_vs_plain"] >= 2)])
+    if "verify" in docs:
+        v = docs["verify"]["result"]
+        same = v["ray_vs_local"]
+        out.append(["`--engine ray`: same findings as the local engine (corpus, onnx)",
+                    f"{same['findings_ray']} vs {same['findings_local']} findings, ids and verdicts equal: "
+                    f"{same['same_ids_and_verdicts']}, max score difference {same['max_score_difference']}",
+                    verdict(same["same_ids_and_verdicts"])])
+        for backend in ("torch", "onnx"):
+            run = v.get(f"corpus_{backend}_local")
+            if run:
+                out.append([f"peak RSS of verify on the corpus <= 2 GB ({backend})", f"{run['peak_rss_mb']:.0f} MB",
+                            verdict(run["peak_rss_mb"] <= RSS_LIMIT_MB)])
+    return out
+
+
+def speed_section(s: dict) -> str:
+    e, n, c = s["embed"], s["nli"], s["cli"]
+    text = "## Models\n\n" + rows(["embedder (e5-small)", "sentences/s", "STS-B nl dev Spearman"], [
+        [b, e[f"{b}_sentences_per_second"], e[f"{b}_stsb_nl_dev_spearman"]] for b in ("torch", "onnx")])
+    text += f"\nonnx int8 vs torch vectors on {e['sentences']} corpus sentences: cosine mean {e['onnx_vs_torch_cosine']['mean']}, " \
+            f"min {e['onnx_vs_torch_cosine']['min']}.\n\n"
+    text += rows(["NLI (claimcheck-nli)", f"pairs/s ({n['pairs']} corpus pairs, {n['mean_chars_per_pair']} chars)",
+                  f"SICK-NL dev accuracy ({n['sick_nl_dev_rows']} rows)"],
+                 [[name, speed, n["sick_nl_dev_accuracy"].get(name, "-")] for name, speed in n["pairs_per_second"].items()])
+    text += f"\nPadding share of the tokens fed (batch 32): input order {n['padding_share']['input_order_b32']:.1%}, " \
+            f"length-sorted {n['padding_share']['length_sorted_b32']:.1%}.\n\n"
+    text += rows([f"process on {c['pairs']} pairs", "seconds", "peak RSS MB"],
+                 [[name, run["seconds"], run["peak_rss_mb"]] for name, run in c["processes"].items()])
+    return text
+
+
+def verify_section(v: dict) -> str:
+    body = [[name, run["articles"], run["claims"], run["candidate_pairs"], run["nli_calls"], run["all_cross_article_pairs"],
+             f"{run['nli_call_share']:.4%}", run["seconds"], run["articles_per_minute"], run["peak_rss_mb"],
+             f"{run['agreements']}/{run['contradictions']}/{run['updates']}"]
+            for name, run in v.items() if isinstance(run, dict) and "peak_rss_mb" in run and run.get("articles")]
+    text = "## verify end to end\n\n" + rows(
+        ["run", "articles", "claims", "pairs scored", "NLI calls", "all cross-article pairs", "share", "seconds",
+         "articles/min", "peak RSS MB", "agree/contra/update"], body)
+    planted = v.get("planted_onnx_local", {})
+    if planted:
+        text += "\nPlanted pairs (onnx, local) reported with the expected verdict: " + ", ".join(
+            f"{label} {c.get('as_expected', 0)}/{c['planted']}" for label, c in planted.items() if label != "neutral") + "\n"
+    return text
+
+
+def recall_section(r: dict) -> str:
+    thresholds = sorted({g["threshold"] for g in r["grid"]})
+    body = []
+    for k in sorted({g["k"] for g in r["grid"]}):
+        cells = {g["threshold"]: g for g in r["grid"] if g["k"] == k}
+        body.append([k] + [f"{cells[t]['recall']:.1%} ({cells[t]['recall_low']:.1%}) / {cells[t]['nli_call_share']:.3%}"
+                           for t in thresholds])
+    text = (f"## Pairing recall\n\n{r['articles']} articles, {r['claims']} claims, {r['all_cross_article_pairs']:,} "
+            f"cross-article pairs; backend {r['backend']}. Cell: recall (95% lower bound) / share of NLI calls.\n\n")
+    text += rows(["k \\ threshold"] + [str(t) for t in thresholds], body)
+    w, o = r["widest"], r["outside"]
+    text += (f"\nScored in full: the widest set (k={w['k']}, t={w['threshold']}), {w['pairs']:,} pairs, findings {w['found']}. "
+             f"Outside it: estimated {o['estimate']} findings (95% upper bound {o['upper_95']}), from cosine strata:\n\n")
+    text += rows(["cosine", "pairs", "scored", "census", "found in scored", "estimate"],
+                 [[f"[{s['cosine'][0]}, {s['cosine'][1]})", f"{s['pairs']:,}", s["scored"], s["census"], s["found"], s["estimate"]]
+                  for s in o["strata"]])
+    return text
+
+
+def render(results: Path) -> str:
+    docs = load(results)
+    text = "# Benchmarks\n\nReproduce: `python -m eval.bench --data ../shared/data` (eval/bench/README.md).\n\n"
+    for name, doc in docs.items():
+        m = doc["machine"]
+        text += (f"- `{name}`: {m['date']}, {m['cpu']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, load average "
+                 f"{m['load_average']} -> {doc['load_average_after']}, {doc['seconds']} s\n")
+    if docs:
+        versions = next(iter(docs.values()))["machine"]["versions"]
+        text += "- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v) + "\n\n"
+    text += "## Targets\n\n" + rows(["target", "measured", "status"], targets(docs)) + "\n"
+    sections = {"speed": speed_section, "verify": verify_section, "recall": recall_section}
+    return text + "\n".join(sections[name](doc["result"]) for name, doc in docs.items() if name in sections)
