@@ -13,6 +13,7 @@ baseline entries that no longer match any finding (stale) without failing on the
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import Counter, defaultdict
@@ -182,10 +183,14 @@ def _pairs(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim],
 
 
 def topics_of(claims: list[Claim]) -> list[frozenset[str]]:
-    """``pipeline.claim_topics``, computed once per distinct sentence (stored corpora repeat them)."""
-    first = {c.text: c for c in reversed(claims)}
-    by_text = dict(zip(first, claim_topics(list(first.values()))))
-    return [by_text[c.text] for c in claims]
+    """``pipeline.claim_topics``, computed once per distinct sentence: stored corpora repeat
+    sentences, and each check meets the same stored claims several times."""
+    return [_text_topics(c.text) for c in claims]
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_topics(text: str) -> frozenset[str]:
+    return claim_topics([Claim(article_id="", index=0, text=text, start=0, end=len(text), lang="")])[0]
 
 
 def check(store: Store, articles: list[Article], claims: list[Claim], settings: Settings, models: Models,
