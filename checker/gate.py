@@ -33,7 +33,7 @@ from checker.pipeline import Models, Progress, Report, claim_topics, describe_se
 from checker.report.records import finding_key
 from checker.segment import segment_article
 from checker.store import Entry, Store, content_hash
-from checker.types import Article, CandidatePair, Claim, Finding
+from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
 BASELINE_VERSION = 1
 CI_FORMATS = ("json", "markdown", "github")
@@ -201,8 +201,7 @@ def check(store: Store, articles: list[Article], claims: list[Claim], settings: 
     new_ids = {a.id for a in articles}
     vectors = models.embedder.encode([c.text for c in claims])
     pairs = candidate_pairs(store, claims, vectors, new_ids, settings)
-    scored = score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size,
-                         progress=_NLIProgress(progress, 2 * len(pairs)) if progress else None)
+    scored, n_scored = score_distinct(pairs, models, settings, progress)
     known = store.articles({p.b.article_id for p in pairs} - new_ids) | {a.id: a for a in articles}
     findings = judge(scored, known, settings)
     reported = [f for f in findings if finding_key(f) not in baseline]
@@ -211,13 +210,28 @@ def check(store: Store, articles: list[Article], claims: list[Claim], settings: 
     stats = run_stats(articles, claims, len(pairs), reported, started)
     stats.update(corpus_articles=corpus["articles"], corpus_claims=corpus["claims"],
                  all_cross_article_pairs=int(stats["all_cross_article_pairs"]) + len(claims) * int(corpus["claims"]),
-                 baselined=len(findings) - len(reported))
+                 nli_calls=2 * n_scored, baselined=len(findings) - len(reported))
     cited = sorted({f.b.article_id for f in reported} - new_ids)
     report = Report([*articles, *(known[i] for i in cited)], claims, reported, stats,
                     describe_settings(settings, models))
     return GateResult(report, findings, baselined=sorted(found_keys & set(baseline)),
                       stale=sorted(set(baseline) - found_keys), entries=entries(articles, claims, vectors),
                       embedder=embedder_id(models.embedder.name), store=str(store.path))
+
+
+def score_distinct(pairs: list[CandidatePair], models: Models, settings: Settings,
+                   progress: Progress | None = None) -> tuple[list[ScoredPair], int]:
+    """``score_pairs`` on each distinct pair of texts once (stored corpora repeat sentences, so a new
+    claim often meets the same stored sentence in several articles); returns the scored pairs and
+    how many distinct pairs the model saw."""
+    distinct: dict[tuple[str, str], CandidatePair] = {}
+    for pair in pairs:
+        distinct.setdefault((pair.a.text, pair.b.text), pair)
+    scored = score_pairs(list(distinct.values()), models.nli, batch_size=settings.nli_batch_size,
+                         progress=_NLIProgress(progress, 2 * len(distinct)) if progress else None)
+    by_texts = dict(zip(distinct, scored))
+    return [ScoredPair(p, by_texts[(p.a.text, p.b.text)].forward, by_texts[(p.a.text, p.b.text)].backward)
+            for p in pairs], len(distinct)
 
 
 def record(db: Path, result: GateResult) -> Counter:

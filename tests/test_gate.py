@@ -21,7 +21,8 @@ from checker.pair import pair_claims
 from checker.report.records import finding_key
 from checker.segment import segment
 from checker.store import Store, index_path
-from checker.types import Article
+from checker.infer import score_pairs
+from checker.types import Article, CandidatePair, Claim
 from tests.conftest import SEEDS
 from tests.test_store import make_entry
 
@@ -138,6 +139,23 @@ def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path, monkeypatch):
     assert found() <= both_ways
     monkeypatch.setattr(gate, "WIDEN", 1000)  # every stored claim counts as near: the logic, not the cut-off
     assert found() == both_ways
+
+
+def test_gate_scores_each_pair_of_texts_once(settings, tiny_models, monkeypatch):
+    new = Claim("nieuw", 0, "Bij de aanval vielen tien doden.", 0, 32, "nl")
+    copies = [Claim(f"s{i}", 0, "Er vielen geen doden bij de aanval.", 0, 35, "nl") for i in range(3)]
+    other = Claim("t", 2, "Het regende de hele dag in Bagdad.", 40, 74, "nl")
+    pairs = [CandidatePair(new, c, 0.9) for c in copies] + [CandidatePair(new, other, 0.8)]
+    seen: list[int] = []
+    predict = tiny_models.nli.predict
+    monkeypatch.setattr(tiny_models.nli, "predict", lambda texts, **kw: seen.append(len(texts)) or predict(texts, **kw))
+    scored, distinct = gate.score_distinct(pairs, tiny_models, settings)
+    assert (distinct, seen) == (2, [4])  # two pairs of texts, both directions
+    assert [s.pair for s in scored] == pairs
+    assert scored[0].forward == scored[1].forward == scored[2].forward != scored[3].forward
+    monkeypatch.undo()
+    alone = score_pairs([pairs[0]], tiny_models.nli)[0]
+    assert scored[0].forward == pytest.approx(alone.forward, abs=1e-4)
 
 
 def test_gate_baseline_accepts_known_findings_and_reports_stale_ones(db, settings, tiny_models, tmp_path):
