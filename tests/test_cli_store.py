@@ -130,7 +130,9 @@ def test_cli_store_ci_writes_nothing_and_ingest_adds_after_a_pass(seeded, models
     assert proc.returncode in (0, 1), proc.stderr
     assert json.loads(proc.stdout)["ci"]["ingested"] == {}
     assert digest(*files(seeded)) == before
-    passing = claimcheck("ci", new, "--store", seeded, *models, "--threshold", "2", "--ingest", "--format", "json")
+    calm = tmp_path / "calm.txt"  # no counts, and no pair above a cosine of 2: nothing to contradict
+    calm.write_text("Het weer in Nederland was gisteren zonnig en warm.\n")
+    passing = claimcheck("ci", calm, "--store", seeded, *models, "--threshold", "2", "--ingest", "--format", "json")
     assert passing.returncode == 0, passing.stderr
     assert json.loads(passing.stdout)["ci"]["ingested"] == {"added": 1, "claims": 1}
     assert stats(seeded)["articles"] == 3 and stats(seeded)["index_in_sync"]
@@ -208,7 +210,7 @@ def test_cli_store_killed_ingest_leaves_a_consistent_store_and_rerun_completes(t
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    per_article = conn.execute("SELECT a.id, count(c.id) FROM articles a LEFT JOIN claims c"
+    per_article = conn.execute("SELECT a.id, count(c.idx) FROM articles a LEFT JOIN claims c"
                                " ON c.article_id = a.id GROUP BY a.id").fetchall()
     conn.close()
     assert len(per_article) == done and {n for _, n in per_article} == {3}  # whole articles only
