@@ -427,7 +427,7 @@ class Store:
         """
         index = self.vector_index()
         if len(index) == 0 or len(vectors) == 0:
-            return [], _stack([], self.dim())
+            return [], np.zeros((0, np.shape(vectors)[-1]), dtype=np.float32)
         skipped = sum(self.claim_counts(exclude).values())
         queries = np.unique(np.asarray(vectors, dtype=np.float32), axis=0)  # repeated sentences: one search
         matches = index.search(queries, min(count + skipped, len(index)), exact=len(index) <= EXACT_UP_TO)

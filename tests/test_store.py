@@ -216,6 +216,13 @@ def test_store_neighbours_give_the_same_pairs_as_the_whole_corpus(tmp_path):
     assert [(p.a.key, p.b.key) for p in found] == [(p.a.key, p.b.key) for p in expected]
 
 
+def test_store_empty_store_has_no_neighbours(tmp_path):
+    Store.open(tmp_path / "empty.db", write=True).close()
+    with Store.open(tmp_path / "empty.db") as store:
+        found, vectors = store.neighbours(np.ones((2, DIM), np.float32), 5, exclude=set(), min_similarity=0.0)
+    assert found == [] and vectors.shape == (0, DIM)
+
+
 def test_store_large_indexes_are_searched_through_the_hnsw_graph(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "EXACT_UP_TO", 0)
     entries = [make_entry(f"s{n:02d}", 5, seed=300 + n) for n in range(40)]
