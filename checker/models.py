@@ -63,9 +63,20 @@ def model_path(name: str, rebuild: bool = False) -> Path:
     if name not in builders:
         raise ClaimcheckError(Errors.E105.format(name=name, known=", ".join(builders)))
     dest = cache_dir() / (name if name == EMBEDDER else f"{name}-{NLI_VERSION}")
-    if rebuild or not _is_valid(dest):
-        _atomic_build(dest, builders[name])
+    source = _source_fingerprint(name)
+    if rebuild or not _is_valid(dest, source):
+        _atomic_build(dest, builders[name], source)
     return dest
+
+
+def _source_fingerprint(name: str) -> str:
+    """What a cached folder was built from: the shipped delta's sha256 for the NLI model, the
+    packaged backbone file for both. A folder built from other inputs (an older delta) is stale."""
+    e5 = backbone.packaged_e5_path()
+    parts = [f"{e5.name}:{e5.stat().st_size}" if e5.exists() else "no-backbone"]
+    if name == NLI:
+        parts.append(nli_manifest()["delta"]["sha256"])
+    return "/".join(parts)
 
 
 def resolve(name: str) -> str:
@@ -75,29 +86,29 @@ def resolve(name: str) -> str:
     return name
 
 
-def _is_valid(dest: Path) -> bool:
+def _is_valid(dest: Path, source: str) -> bool:
     if dest in _verified:
         return True
     try:
         build = json.loads((dest / BUILD_FILE).read_text())
-        ok = sha256_file(dest / "model.safetensors") == build["sha256"]
+        ok = build.get("source") == source and sha256_file(dest / "model.safetensors") == build["sha256"]
     except (OSError, json.JSONDecodeError, KeyError):
         ok = False
     if ok:
         _verified.add(dest)
     elif dest.exists():
-        logger.warning("model folder %s is incomplete or corrupt; rebuilding", dest)
+        logger.warning("model folder %s is stale, incomplete or corrupt; rebuilding", dest)
     return ok
 
 
-def _atomic_build(dest: Path, build) -> None:
+def _atomic_build(dest: Path, build, source: str) -> None:
     """Build into a temporary sibling folder, then swap it in, so readers never see half a model."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
         logger.info("building %s (first use only)", dest)
         build(tmp)
-        (tmp / BUILD_FILE).write_text(json.dumps({"sha256": sha256_file(tmp / "model.safetensors")}))
+        (tmp / BUILD_FILE).write_text(json.dumps({"sha256": sha256_file(tmp / "model.safetensors"), "source": source}))
         old = dest.with_name(dest.name + ".old")
         if dest.exists():
             shutil.rmtree(old, ignore_errors=True)

@@ -64,3 +64,15 @@ def test_models_unknown_name_is_an_error():
     with pytest.raises(ClaimcheckError) as excinfo:
         models.model_path("no-such-model")
     assert excinfo.value.code == "E105"
+
+
+def test_models_cache_built_from_another_delta_is_rebuilt(real_models):
+    """A cached NLI folder from an older shipped delta is stale even when its own checksum holds."""
+    path = models.model_path(models.NLI)
+    build_file = path / models.BUILD_FILE
+    build = json.loads(build_file.read_text())
+    build_file.write_text(json.dumps(dict(build, source="e5-small-q4.bin:1/older-delta")))
+    models._verified.clear()
+    models.model_path(models.NLI)
+    assert json.loads(build_file.read_text())["source"] == build["source"]
+    assert models.nli_manifest()["delta"]["sha256"] in build["source"]
