@@ -44,7 +44,7 @@ def label_columns(id2label: dict) -> list[int]:
 
 def quantize_int8(model):
     """Dynamic int8 quantisation of the linear layers (CPU): weights int8, activations quantised
-    per batch. eval/results/bench_nli.json gives its speed and SICK-NL dev accuracy."""
+    per batch. eval/bench/results.md gives its speed and SICK-NL dev accuracy."""
     import torch
 
     return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)

@@ -7,9 +7,20 @@ from __future__ import annotations
 
 import sys
 
+import torch
+
 from checker.ingest import read_pairs
 from checker.infer import NLIModel
-from eval.bench_nli import plain_loop
+
+
+def plain_loop(model: NLIModel, pairs: list[tuple[str, str]], batch_size: int = 32) -> None:
+    """The baseline: a plain transformers loop, input order, fp32, no length sorting."""
+    with torch.inference_mode():
+        for start in range(0, len(pairs), batch_size):
+            chunk = pairs[start : start + batch_size]
+            enc = model.tokenizer([p for p, _ in chunk], [h for _, h in chunk], padding=True, truncation=True,
+                                  max_length=model.max_length, return_tensors="pt")
+            torch.softmax(model.model(**enc).logits, dim=-1)
 
 
 def main(argv: list[str] | None = None) -> int:

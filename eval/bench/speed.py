@@ -24,7 +24,7 @@ from checker.pipeline import load_embedder
 from checker.segment import segment
 from checker.types import LABELS
 from eval.bench.measure import run_measured
-from eval.bench_nli import plain_loop
+from eval.bench.plain_nli import plain_loop
 
 # The NLI configurations compared; "onnx_int8" is what --backend onnx runs.
 NLI_CONFIGS = {
