@@ -121,36 +121,46 @@ def test_store_refuses_another_embedder(db):
         assert info.value.code == "E406"
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"this is not a database at all, just some text" * 200, "E401"),
-    (b"SQLite format 3\x00" + b"\xff" * 4000, "E401"),
-    (b"", "E401"),
-])
-def test_store_rejects_files_that_are_not_stores(tmp_path, content, code):
-    path = tmp_path / "x.db"
-    path.write_bytes(content)
-    with pytest.raises(ClaimcheckError) as info:
-        Store.open(path)
-    assert info.value.code == code
-    if content:
-        with pytest.raises(ClaimcheckError) as info:
-            Store.open(path, write=True)
-        assert info.value.code == code
-    assert path.read_bytes() == content
-
-
-def test_store_rejects_a_foreign_sqlite_database(tmp_path):
-    path = tmp_path / "foreign.db"
+def run_sql(path, statement: str) -> None:
+    """Change a database behind the store's back."""
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE people (name TEXT)")
+    conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+def assert_refused(path, code: str) -> None:
+    """Opening ``path`` read-only and read-write both fail with ``code`` and leave the file as it was."""
     before = digest(path)
     for write in (False, True):
         with pytest.raises(ClaimcheckError) as info:
             Store.open(path, write=write)
-        assert info.value.code == "E401"
+        assert info.value.code == code
     assert digest(path) == before
+
+
+@pytest.mark.parametrize("content", [
+    b"this is not a database at all, just some text" * 200,
+    b"SQLite format 3\x00" + b"\xff" * 4000,
+])
+def test_store_rejects_files_that_are_not_stores(tmp_path, content):
+    (tmp_path / "x.db").write_bytes(content)
+    assert_refused(tmp_path / "x.db", "E401")
+
+
+def test_store_empty_file_is_a_new_store_for_writers_only(tmp_path):
+    path = tmp_path / "empty.db"
+    path.touch()
+    with pytest.raises(ClaimcheckError) as info:
+        Store.open(path)
+    assert info.value.code == "E401" and path.read_bytes() == b""
+    with Store.open(path, write=True) as store:
+        assert store.version() == 1
+
+
+def test_store_rejects_a_foreign_sqlite_database(tmp_path):
+    run_sql(tmp_path / "foreign.db", "CREATE TABLE people (name TEXT)")
+    assert_refused(tmp_path / "foreign.db", "E401")
 
 
 def test_store_missing_and_directory(tmp_path):
@@ -164,24 +174,13 @@ def test_store_missing_and_directory(tmp_path):
 
 
 def test_store_newer_schema_is_refused(db):
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    conn.commit()
-    conn.close()
-    for write in (False, True):
-        with pytest.raises(ClaimcheckError) as info:
-            Store.open(db, write=write)
-        assert info.value.code == "E402"
+    run_sql(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    assert_refused(db, "E402")
 
 
 def test_store_older_schema_needs_migrate(db, monkeypatch):
     monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, "CREATE TABLE notes (text TEXT)"))
-    before = digest(db)
-    for write in (False, True):
-        with pytest.raises(ClaimcheckError) as info:
-            Store.open(db, write=write)
-        assert info.value.code == "E407"
-    assert digest(db) == before
+    assert_refused(db, "E407")
     with Store.open(db, write=True, upgrade=True) as store:
         assert store.version() == 2
         assert store.counts()["articles"] == 2
