@@ -54,19 +54,24 @@ def targets(docs: dict[str, dict]) -> list[list[object]]:
     return out
 
 
+def rate(r: dict[str, float]) -> str:
+    return f"{r['best']} (median {r['median']})"
+
+
 def speed_section(s: dict) -> str:
     e, n, c = s["embed"], s["nli"], s["cli"]
-    text = "## Models\n\n" + rows(["embedder (e5-small)", "sentences/s", "STS-B nl dev Spearman"], [
-        [b, e[f"{b}_sentences_per_second"], e[f"{b}_stsb_nl_dev_spearman"]] for b in ("torch", "onnx")])
-    text += f"\nonnx int8 vs torch vectors on {e['sentences']} corpus sentences: cosine mean {e['onnx_vs_torch_cosine']['mean']}, " \
+    text = "## Models\n\nRates: the best of interleaved rounds (median in brackets); other jobs may share the CPU.\n\n"
+    text += rows(["embedder (e5-small)", f"sentences/s ({e['sentences']} corpus sentences)", "STS-B nl dev Spearman"], [
+        [b, rate(e["sentences_per_second"][b]), e[f"{b}_stsb_nl_dev_spearman"]] for b in ("torch", "onnx")])
+    text += f"\nonnx int8 vs torch vectors: cosine mean {e['onnx_vs_torch_cosine']['mean']}, " \
             f"min {e['onnx_vs_torch_cosine']['min']}.\n\n"
     text += rows(["NLI (claimcheck-nli)", f"pairs/s ({n['pairs']} corpus pairs, {n['mean_chars_per_pair']} chars)",
                   f"SICK-NL dev accuracy ({n['sick_nl_dev_rows']} rows)"],
-                 [[name, speed, n["sick_nl_dev_accuracy"].get(name, "-")] for name, speed in n["pairs_per_second"].items()])
+                 [[name, rate(r), n["sick_nl_dev_accuracy"].get(name, "-")] for name, r in n["pairs_per_second"].items()])
     text += f"\nPadding share of the tokens fed (batch 32): input order {n['padding_share']['input_order_b32']:.1%}, " \
             f"length-sorted {n['padding_share']['length_sorted_b32']:.1%}.\n\n"
-    text += rows([f"process on {c['pairs']} pairs", "seconds", "peak RSS MB"],
-                 [[name, run["seconds"], run["peak_rss_mb"]] for name, run in c["processes"].items()])
+    text += rows([f"process on {c['pairs']} pairs ({c['rounds']} rounds)", "seconds, best (median)", "peak RSS MB"],
+                 [[name, f"{p['seconds_best']} ({p['seconds_median']})", p["peak_rss_mb"]] for name, p in c["processes"].items()])
     return text
 
 
