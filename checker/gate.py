@@ -28,7 +28,8 @@ from checker.embed import CachedEncoder
 from checker.errors import ClaimcheckError, Errors
 from checker.infer import score_pairs
 from checker.judge import judge
-from checker.pair import merge_pairs, pair_claims, pair_on_topics
+from checker import pipeline
+from checker.pair import merge_pairs
 from checker.pipeline import Models, Progress, Report, claim_topics, describe_settings, run_stats
 from checker.report.records import finding_key
 from checker.segment import segment_article
@@ -158,7 +159,8 @@ def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_
     k, threshold, floor = settings.pair_top_k, settings.pair_threshold, settings.topic_pair_floor
     low = min(threshold, floor)
     near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=low, copies=k)
-    forward = _pairs(claims, vectors, claims + near, np.vstack([vectors, near_vectors]), settings)
+    forward = pipeline.candidate_pairs(claims, vectors, settings, claims + near, np.vstack([vectors, near_vectors]),
+                                       topics_of)
     best = (near_vectors @ vectors.T).max(axis=1) if len(near) and len(claims) else np.zeros(len(near))
     counted = frozenset().union(*topics_of(claims))
     back = [i for i, topics in enumerate(topics_of(near))
@@ -167,19 +169,10 @@ def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_
     own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
     theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=low,
                                              copies=k + own)
-    backward = _pairs(near, near_vectors, claims + theirs, np.vstack([vectors, their_vectors]), settings)
+    backward = pipeline.candidate_pairs(near, near_vectors, settings, claims + theirs,
+                                        np.vstack([vectors, their_vectors]), topics_of)
     pairs = merge_pairs(forward, [p for p in backward if new_ids & {p.a.article_id, p.b.article_id}])
     return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]
-
-
-def _pairs(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim], corpus_vectors: np.ndarray,
-           settings: Settings) -> list[CandidatePair]:
-    """``pipeline.candidate_pairs`` for queries against a separate corpus."""
-    k = settings.pair_top_k
-    return merge_pairs(
-        pair_claims(queries, query_vectors, corpus, corpus_vectors, top_k=k, threshold=settings.pair_threshold),
-        pair_on_topics(queries, query_vectors, topics_of(queries), corpus, corpus_vectors, topics_of(corpus),
-                       top_k=k, floor=settings.topic_pair_floor))
 
 
 def topics_of(claims: list[Claim]) -> list[frozenset[str]]:

@@ -47,9 +47,30 @@ class Models:
 
     @classmethod
     def load(cls, settings: Settings) -> Models:
-        return cls(load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend),
-                   load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8,
-                            settings.backend))
+        embedder = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend)
+        nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
+        share_word_embeddings(embedder, nli)
+        return cls(embedder, nli)
+
+
+def share_word_embeddings(embedder: CachedEncoder, nli: Predictor) -> bool:
+    """Point the NLI model at the embedder's word-embedding table when the two tables are equal.
+
+    The shipped NLI model is e5-small fine-tuned with its word embeddings frozen (models/nli), so
+    on the torch backend both models hold the same 250,037 x 384 table: sharing it saves 366 MiB,
+    which keeps ``verify`` on a 1,000-article corpus under 2 GB (eval/bench/results.md)."""
+    import torch
+
+    if not (isinstance(embedder, Embedder) and isinstance(nli, NLIModel)):
+        return False
+    source, target = embedder.model[0].auto_model.get_input_embeddings(), nli.model.get_input_embeddings()
+    if source is target:
+        return True
+    same = (source.weight.shape == target.weight.shape and source.weight.dtype == target.weight.dtype
+            and source.weight.device == target.weight.device and torch.equal(source.weight, target.weight))
+    if same:
+        nli.model.set_input_embeddings(source)
+    return same
 
 
 def load_embedder(name: str, device: str | None, batch_size: int, backend: str = "torch",
@@ -108,13 +129,19 @@ def claim_topics(claims: list[Claim]) -> list[frozenset[str]]:
     return [frozenset(group.get(q.category, q.category) for q in quantities.extract(c.text)) for c in claims]
 
 
-def candidate_pairs(claims: list[Claim], vectors, settings: Settings) -> list[CandidatePair]:
-    """Embedding neighbours plus claims that count the same thing (docs/ARCHITECTURE.md)."""
-    topics = claim_topics(claims)
+def candidate_pairs(claims: list[Claim], vectors: np.ndarray, settings: Settings, corpus: list[Claim] | None = None,
+                    corpus_vectors: np.ndarray | None = None,
+                    topics: Callable[[list[Claim]], list[frozenset[str]]] = claim_topics) -> list[CandidatePair]:
+    """Embedding neighbours plus claims that count the same thing (docs/ARCHITECTURE.md), of
+    ``claims`` among themselves or, given ``corpus``, against it (the CI gate's stored claims)."""
+    if corpus is None:
+        corpus, corpus_vectors = claims, vectors
+    query_topics = topics(claims)
+    corpus_topics = query_topics if corpus is claims else topics(corpus)
     return merge_pairs(
-        pair_claims(claims, vectors, claims, vectors, top_k=settings.pair_top_k, threshold=settings.pair_threshold),
-        pair_on_topics(claims, vectors, topics, claims, vectors, topics, top_k=settings.pair_top_k,
-                       floor=settings.topic_pair_floor))
+        pair_claims(claims, vectors, corpus, corpus_vectors, top_k=settings.pair_top_k, threshold=settings.pair_threshold),
+        pair_on_topics(claims, vectors, query_topics, corpus, corpus_vectors, corpus_topics,
+                       top_k=settings.pair_top_k, floor=settings.topic_pair_floor))
 
 
 def run_stats(articles: list[Article], claims: list[Claim], n_pairs: int, findings: list[Finding],
