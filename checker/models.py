@@ -33,6 +33,7 @@ EMBEDDER = "e5-small"
 NLI = "claimcheck-nli"
 NLI_VERSION = "v1"
 BUILD_FILE = "claimcheck-build.json"
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 _verified: set[Path] = set()
 
 
@@ -55,6 +56,13 @@ def nli_manifest() -> dict:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ClaimcheckError(Errors.E101.format(path=path, why=str(exc))) from exc
+
+
+def same_backbone(embedder: str, nli: str) -> bool:
+    """Whether the ``embedder`` and ``nli`` models hold the same tokenizer and word-embedding table:
+    true for the two shipped models, which are built from the one packaged backbone file, the NLI
+    model with that table frozen (``frozen_from_backbone`` in its manifest)."""
+    return embedder == EMBEDDER and nli == NLI and WORD_EMBEDDINGS in nli_manifest()["frozen_from_backbone"]
 
 
 def model_path(name: str, rebuild: bool = False) -> Path:

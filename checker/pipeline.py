@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from checker import __version__
+from checker import __version__, models
 from checker.config import Settings
 from checker.embed import CachedEncoder, Embedder
 from checker.infer import NLIModel, Predictor, score_pairs
@@ -49,28 +49,25 @@ class Models:
     def load(cls, settings: Settings) -> Models:
         embedder = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend)
         nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
-        share_word_embeddings(embedder, nli)
+        share_backbone(embedder, nli)
         return cls(embedder, nli)
 
 
-def share_word_embeddings(embedder: CachedEncoder, nli: Predictor) -> bool:
-    """Point the NLI model at the embedder's word-embedding table when the two tables are equal.
+def share_backbone(embedder: CachedEncoder, nli: Predictor) -> bool:
+    """Give the NLI model the embedder's tokenizer and word-embedding table when both hold the same.
 
-    The shipped NLI model is e5-small fine-tuned with its word embeddings frozen (models/nli), so
-    on the torch backend both models hold the same 250,037 x 384 table: sharing it saves 366 MiB,
-    which keeps ``verify`` on a 1,000-article corpus under 2 GB (eval/bench/results.md)."""
-    import torch
-
-    if not (isinstance(embedder, Embedder) and isinstance(nli, NLIModel)):
+    The shipped NLI model is e5-small fine-tuned with its word embeddings frozen (models/nli), so on
+    the torch backend both models would load one 250k-piece tokenizer (about 290 MB in memory
+    each) and read one 250,037 x 384 table from two files (memory-mapped and paged in as tokens are
+    met; a 1,000-article corpus pages in most of both, 366 MiB each). Sharing both keeps ``verify``
+    on that corpus under 2 GB (eval/bench/results.md). That they are the same is known from how
+    the folders were built (``models.same_backbone``); comparing the tables would page in both."""
+    if not (isinstance(embedder, Embedder) and isinstance(nli, NLIModel)
+            and models.same_backbone(embedder.name, nli.name)):
         return False
-    source, target = embedder.model[0].auto_model.get_input_embeddings(), nli.model.get_input_embeddings()
-    if source is target:
-        return True
-    same = (source.weight.shape == target.weight.shape and source.weight.dtype == target.weight.dtype
-            and source.weight.device == target.weight.device and torch.equal(source.weight, target.weight))
-    if same:
-        nli.model.set_input_embeddings(source)
-    return same
+    nli.tokenizer = embedder.model.tokenizer
+    nli.model.set_input_embeddings(embedder.model[0].auto_model.get_input_embeddings())
+    return True
 
 
 def load_embedder(name: str, device: str | None, batch_size: int, backend: str = "torch",

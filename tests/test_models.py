@@ -11,7 +11,7 @@ from checker import backbone, models
 from checker.embed import Embedder
 from checker.errors import ClaimcheckError
 from checker.infer import NLIModel
-from checker.pipeline import share_word_embeddings
+from checker.pipeline import share_backbone
 
 
 def test_backbone_dequantize_q4_block():
@@ -81,22 +81,19 @@ def test_models_cache_built_from_another_delta_is_rebuilt(real_models):
     assert models.nli_manifest()["delta"]["sha256"] in build["source"]
 
 
-def test_default_models_share_one_word_embedding_table(real_models):
+def test_default_models_share_one_tokenizer_and_word_embedding_table(real_models):
     table = real_models.embedder.model[0].auto_model.get_input_embeddings()
-    assert real_models.nli.model.get_input_embeddings() is table  # test_nli_model checks its verdicts
+    assert real_models.nli.model.get_input_embeddings() is table
+    assert real_models.nli.tokenizer is real_models.embedder.model.tokenizer
+    pairs = [("Er zijn geen slachtoffers gevallen.", "Er zijn tachtig doden gevallen."),
+             ("Iran vuurde raketten af op twee bases.", "Two bases were hit by Iranian missiles.")]
+    unshared = NLIModel(models.NLI, device="cpu")
+    np.testing.assert_allclose(real_models.nli.predict(pairs), unshared.predict(pairs), atol=1e-6)
 
 
-def test_word_embeddings_are_shared_only_when_equal(tiny_model_dirs):
-    import torch
-
-    pair = [("Iran vuurde raketten af.", "Er vielen geen doden.")]
+def test_folders_the_registry_did_not_build_share_nothing(tiny_model_dirs):
     embedder = Embedder(str(tiny_model_dirs["embed"]), device="cpu")
-    same, other = (NLIModel(str(tiny_model_dirs["nli"]), device="cpu") for _ in range(2))
-    before = same.predict(pair)
-    assert share_word_embeddings(embedder, same)
-    assert same.model.get_input_embeddings() is embedder.model[0].auto_model.get_input_embeddings()
-    np.testing.assert_allclose(same.predict(pair), before, atol=1e-6)
-    with torch.no_grad():
-        other.model.get_input_embeddings().weight[5] += 1.0
-    assert not share_word_embeddings(embedder, other)
-    assert other.model.get_input_embeddings() is not embedder.model[0].auto_model.get_input_embeddings()
+    nli = NLIModel(str(tiny_model_dirs["nli"]), device="cpu")
+    assert not share_backbone(embedder, nli)
+    assert nli.model.get_input_embeddings() is not embedder.model[0].auto_model.get_input_embeddings()
+    assert nli.tokenizer is not embedder.model.tokenizer
