@@ -8,7 +8,8 @@ table ``eval/bench/results.md``:
 * ``speed``: sentences/s, NLI pairs/s, padding, SICK-NL dev accuracy, ``claimcheck nli`` vs a
   plain transformers loop (``eval.bench.speed``);
 * ``verify``: end to end on seeds/ and the corpus, per backend and engine (``eval.bench.verify_runs``);
-* ``recall``: pairing recall over k and the threshold (``eval.bench.recall``).
+* ``recall``: pairing recall over k and the threshold against all cross-article pairs (``eval.bench.recall``);
+* ``planted``: the same curve on the planted pairs (``eval.bench.recall.planted``).
 
 ``--only`` runs some parts; the table is redrawn from whatever results files exist.
 """
@@ -26,12 +27,20 @@ from eval.bench import corpus, measure, quant, recall, speed, table, verify_runs
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def recall_part(corpus_dir: Path, data: Path, work: Path) -> dict[str, object]:
+def onnx_models():
     from checker.config import Settings
     from checker.pipeline import Models
 
     settings = Settings(backend="onnx", device="cpu")
-    return dict(recall.measure(corpus_dir / "corpus.jsonl", settings, Models.load(settings)), backend="onnx")
+    return settings, Models.load(settings)
+
+
+def recall_part(corpus_dir: Path, data: Path, work: Path) -> dict[str, object]:
+    return dict(recall.measure(corpus_dir / "corpus.jsonl", *onnx_models()), backend="onnx")
+
+
+def planted_part(corpus_dir: Path, data: Path, work: Path) -> dict[str, object]:
+    return dict(recall.planted(corpus_dir / "corpus.jsonl", corpus_dir / "planted.jsonl", *onnx_models()), backend="onnx")
 
 
 PARTS = {
@@ -39,6 +48,7 @@ PARTS = {
     "speed": lambda corpus_dir, data, work: speed.run(corpus_dir / "corpus.jsonl", data, work),
     "verify": lambda corpus_dir, data, work: verify_runs.run(corpus_dir, work),
     "recall": recall_part,
+    "planted": planted_part,
 }
 
 

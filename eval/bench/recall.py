@@ -15,10 +15,17 @@ Scoring every pair of the 1,000-article corpus is out of reach on 2 CPU cores, s
    upper bound of ``outside`` in the denominator.
 
 The findings are those of the chosen backend's models and the default judge settings.
+
+``planted`` measures the same curve on the planted pairs alone (``eval.bench.corpus``): real
+labelled NLI pairs, premise and hypothesis in two articles of one event. Each is scored directly,
+which is what scoring all pairs finds for it, and counts as found at (k, t) when the pruned
+pairing makes that pair. Unlike the estimate above, this reference holds only pairs that are
+about the same thing.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -30,7 +37,7 @@ from checker.infer import score_pairs
 from checker.ingest import read_articles
 from checker.judge import judge
 from checker.pair import pair_claims
-from checker.pipeline import Models
+from checker.pipeline import Models, candidate_pairs
 from checker.segment import segment
 from checker.types import CandidatePair, Claim
 
@@ -40,6 +47,7 @@ EDGES = (1.01, 0.90, 0.85, 0.80, 0.75, 0.70, -1.01)  # cosine strata outside the
 SAMPLE = 1000
 Z_ONE_SIDED_95 = 1.645
 VERDICTS = ("agreement", "contradiction")
+RECALL_STEPS = (0.90, 0.95)  # planted recall levels whose k is reported
 Key = tuple[int, int]
 
 
@@ -93,13 +101,18 @@ def as_pairs(keys: list[Key], claims: list[Claim], vectors: np.ndarray) -> list[
     return [CandidatePair(claims[i], claims[j], round(float(vectors[i] @ vectors[j]), 6)) for i, j in keys]
 
 
+def embedded(corpus: Path, settings: Settings, models: Models) -> tuple[dict, list[Claim], dict, np.ndarray]:
+    """The corpus's articles by id, its claims in key order, their indices by key, and their vectors."""
+    articles = read_articles([str(corpus)])
+    claims = sorted(segment(articles, settings), key=lambda c: c.key)
+    return ({a.id: a for a in articles}, claims, {c.key: i for i, c in enumerate(claims)},
+            models.embedder.encode([c.text for c in claims]))
+
+
 def measure(corpus: Path, settings: Settings, models: Models, seed: int = 0) -> dict[str, object]:
     """The recall curve over ``K_GRID`` x ``T_GRID`` on ``corpus`` (see the module docstring)."""
-    articles = read_articles([str(corpus)])
-    by_id = {a.id: a for a in articles}
-    claims = sorted(segment(articles, settings), key=lambda c: c.key)
-    index = {c.key: i for i, c in enumerate(claims)}
-    vectors = models.embedder.encode([c.text for c in claims])
+    by_id, claims, index, vectors = embedded(corpus, settings, models)
+    articles = list(by_id.values())
     widest = pruned(claims, vectors, index, max(K_GRID), min(T_GRID))
     inside = findings(list(widest.values()), index, by_id, settings, models)
     counts, _ = strata(claims, vectors, set(widest))
@@ -131,3 +144,50 @@ def measure(corpus: Path, settings: Settings, models: Models, seed: int = 0) -> 
                        "found": dict(Counter(inside.values()))},
             "outside": {"estimate": round(outside, 1), "upper_95": round(upper, 1), "strata": layers},
             "grid": grid, "sample_per_stratum": SAMPLE, "seed": seed}
+
+
+def planted(corpus: Path, planted_pairs: Path, settings: Settings, models: Models) -> dict[str, object]:
+    """The recall curve on the planted pairs (see the module docstring), and that of ``verify``'s
+    own pairing (``pipeline.candidate_pairs``: top-k by cosine plus claims that count the same thing)."""
+    by_id, claims, index, vectors = embedded(corpus, settings, models)
+    by_text = {(c.article_id, c.text): i for i, c in enumerate(claims)}
+    rows = [json.loads(line) for line in planted_pairs.read_text(encoding="utf-8").splitlines()]
+    keys, labels = [], Counter()
+    for row in rows:
+        i, j = by_text.get((row["a"], row["premise"])), by_text.get((row["b"], row["hypothesis"]))
+        labels["planted_" + row["label"]] += 1
+        if i is None or j is None:  # the segmenter cut or merged the sentence
+            labels["not_one_claim"] += 1
+            continue
+        keys.append((min(i, j), max(i, j)))
+    reference = findings(as_pairs(keys, claims, vectors), index, by_id, settings, models)
+    verify_keys = {(index[p.a.key], index[p.b.key]) for p in candidate_pairs(claims, vectors, settings)}
+    per_article = Counter(c.article_id for c in claims)
+    all_pairs = (len(claims) ** 2 - sum(v * v for v in per_article.values())) // 2
+
+    def cell(pair_keys: set[Key]) -> dict[str, object]:
+        found = Counter(verdict for key, verdict in reference.items() if key in pair_keys)
+        return {"pairs": len(pair_keys), "nli_call_share": round(len(pair_keys) / all_pairs, 6), "found": dict(found),
+                "recall": round(sum(found.values()) / len(reference), 4) if reference else None}
+
+    grid = [dict(k=k, threshold=t, **cell(set(pruned(claims, vectors, index, k, t)))) for k in K_GRID for t in T_GRID]
+    needed = np.sort([k_needed(i, j, claims, vectors) for i, j in reference])
+    beyond = {}
+    for share in RECALL_STEPS:
+        k = int(needed[math.ceil(share * len(needed)) - 1])
+        beyond[f"{share:.0%}"] = dict(k=k, threshold=None, **cell(set(pruned(claims, vectors, index, k, -1.0))))
+    return {"claims": len(claims), "all_cross_article_pairs": all_pairs, "pairs": dict(labels),
+            "reference": dict(Counter(reference.values())), "verify_pairing": cell(verify_keys), "grid": grid,
+            "k_for_recall": beyond}
+
+
+def k_needed(i: int, j: int, claims: list[Claim], vectors: np.ndarray) -> int:
+    """The smallest k at which top-k pairing (no threshold) makes the pair (i, j): the better of j's
+    rank among i's claims in other articles and i's rank among j's."""
+    article = np.asarray([c.article_id for c in claims])
+
+    def rank(a: int, b: int) -> int:
+        sims = vectors @ vectors[a]
+        return int(((sims > sims[b]) & (article != article[a])).sum()) + 1
+
+    return min(rank(i, j), rank(j, i))
