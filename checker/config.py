@@ -23,6 +23,9 @@ class Limits:
 LIMITS = Limits()
 BACKENDS = ("torch", "onnx")
 ENGINES = ("local", "ray")
+# Allowed ranges of the settings a user may override (None: unbounded).
+RANGES = {"pair_top_k": (1, None), "pair_threshold": (-1.0, 1.0), "topic_pair_floor": (-1.0, 1.0),
+          "embed_batch_size": (1, None), "nli_batch_size": (1, None)}
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,10 @@ class Settings:
     # Claims that count the same thing are also paired down to this cosine (seeds: "geen
     # slachtoffers" vs "tientallen soldaten omgekomen" is 0.81; unrelated seed sentences 0.75-0.80).
     topic_pair_floor: float = 0.75
-    pair_top_k: int = 5  # neighbours per claim in other articles (curve in eval/bench)
+    # Neighbours per claim in other articles. On the 1,000-article benchmark corpus (python -m eval.bench,
+    # eval/bench/results.md) 5 keeps 76% of the planted pairs' findings at 0.08% of all pairs; 28 keeps
+    # 90% (0.6%) and 66 keeps 95% (1.4%), at 6x and 16x the NLI time (docs/scale.md).
+    pair_top_k: int = 5
 
     # --- infer -----------------------------------------------------------------------------
     nli_model: str = "claimcheck-nli"  # the shipped model, a local folder or a hub id
@@ -102,6 +108,11 @@ class Settings:
         for name, value, choices in (("backend", settings.backend, BACKENDS), ("engine", settings.engine, ENGINES)):
             if value not in choices:
                 raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value!r} is not one of {', '.join(choices)}"))
+        for name, (low, high) in RANGES.items():
+            value = getattr(settings, name)
+            if value < low or (high is not None and value > high):
+                bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+                raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value} is not {bounds}"))
         return settings
 
 

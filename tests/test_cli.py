@@ -42,6 +42,8 @@ def test_cli_verify_markdown_to_output_file(tiny_args, tmp_path, capsys):
     (["verify", "no/such/dir"], "E201"),
     (["verify", str(SEEDS), "--format", "pdf"], "E301"),
     (["verify", str(SEEDS), "--top-k", "x"], "E303"),
+    (["verify", str(SEEDS), "--top-k", "0"], "E303"),
+    (["verify", str(SEEDS), "--threshold", "1.5"], "E303"),
     (["nli", "missing.jsonl"], "E201"),
     (["models", "path", "bogus"], "E105"),
 ])
