@@ -65,6 +65,7 @@ class Errors:
     # engine
     E501 = "the Ray engine needs the 'ray' extra: pip install 'claimcheck[ray]'"
     E502 = "the ONNX backend needs the 'onnx' extra: pip install 'claimcheck[onnx]'"
+    E503 = "cannot connect to the Ray cluster at {address}: {why}"
     # store (added with the store issue)
     E407 = "store {path} has schema version {found}, older than this claimcheck ({supported}); back it up, then run `claimcheck migrate --store {path}`"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 ray = pytest.importorskip("ray")
@@ -39,3 +41,17 @@ def test_engine_ray_findings_equal_local(local_ray, tiny_model_dirs, tiny_models
     assert [f.score for f in remote.findings] == pytest.approx([f.score for f in local.findings], abs=1e-4)
     assert remote.stats["candidate_pairs"] == local.stats["candidate_pairs"]
     assert remote.settings["engine"] == "ray"
+
+
+def test_engine_ray_unreachable_address_is_a_one_line_error(tiny_model_dirs, capsys):
+    from checker.cli import main
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}", "no-port-here"):
+        argv = ["verify", str(SEEDS), "--engine", "ray", "--address", address, "--nli-model", str(tiny_model_dirs["nli"]),
+                "--embed-model", str(tiny_model_dirs["embed"]), "--quiet"]
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "[E503]" in err[0] and address in err[0]

@@ -13,19 +13,23 @@ embedded once each, whatever the number of claims that share them.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 
 import numpy as np
 import ray
+import ray.util.client
 
 from checker.config import Settings
 from checker.embed import text_prefix
+from checker.errors import ClaimcheckError, Errors
 from checker.infer import both_directions, char_length, scored_pairs, sorted_batches
 from checker.pipeline import Progress, Report, describe_settings, load_embedder, load_nli, run
 from checker.types import Article, CandidatePair, ScoredPair
 
 # Texts per Ray batch (a few MB of news sentences); each Ray row is one model batch.
 RAY_BATCH_TEXTS = 1024
+CONNECT_TIMEOUT = 5.0  # seconds to open a TCP connection to a cluster address before giving up
 
 
 class EmbedActor:
@@ -54,12 +58,30 @@ class NLIActor:
 def connect(settings: Settings) -> None:
     """Join the running Ray instance, or ``settings.ray_address``, or start a local one."""
     logging.getLogger("ray").setLevel(logging.WARNING)
+    address = settings.ray_address
+    if address and address not in ("auto", "local"):
+        check_reachable(address)
     if not ray.is_initialized():
-        local = {} if settings.ray_address else {"include_dashboard": False}
-        ray.init(address=settings.ray_address, logging_level=logging.WARNING, log_to_driver=False, **local)
+        local = {} if address else {"include_dashboard": False}
+        try:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False, **local)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ClaimcheckError(Errors.E503.format(address=address or "a new local instance",
+                                                     why=str(exc).strip().splitlines()[0])) from exc
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail fast on a cluster address nothing listens on: ``ray.init`` would retry for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except ValueError as exc:
+        raise ClaimcheckError(Errors.E503.format(address=address, why="expected HOST:PORT or ray://HOST:PORT")) from exc
+    except OSError as exc:
+        raise ClaimcheckError(Errors.E503.format(address=address, why=exc.strerror or type(exc).__name__)) from exc
 
 
 def model_batches(items: list, batch_size: int, **columns: list) -> list[dict]:
@@ -97,6 +119,20 @@ def _collect(ds: ray.data.Dataset, id_column: str, value_column: str, n: int,
     return out
 
 
+def pool_values(rows: list[dict], actor: type, settings: Settings, batch_size: int, kwargs: dict, id_column: str,
+                value_column: str, n: int, tick: Callable[[int], None] | None = None) -> np.ndarray:
+    """``rows`` through an actor pool, values gathered by id. Through Ray Client (a ``ray://``
+    address) this runs inside the cluster as one task, because Ray Data's executor needs a worker
+    process of the cluster (ray 2.60); progress then comes at the end."""
+    if not ray.util.client.ray.is_connected():
+        return _collect(_map(rows, actor, settings, batch_size, kwargs), id_column, value_column, n, tick)
+    task = ray.remote(num_cpus=0)(pool_values)
+    values = ray.get(task.remote(rows, actor, settings, batch_size, kwargs, id_column, value_column, n))
+    if tick:
+        tick(n)
+    return values
+
+
 def embed(texts: list[str], settings: Settings) -> np.ndarray:
     """Vectors of ``texts`` in input order, each distinct text embedded once on the actor pool."""
     if not texts:
@@ -104,10 +140,9 @@ def embed(texts: list[str], settings: Settings) -> np.ndarray:
     distinct = sorted(set(texts))  # as Embedder.encode orders what it has not cached
     prefixed = [text_prefix(settings.embed_model) + t for t in distinct]
     rows = model_batches(prefixed, settings.embed_batch_size, texts=distinct)
-    ds = _map(rows, EmbedActor, settings, settings.embed_batch_size,
-              {"name": settings.embed_model, "device": settings.device, "batch_size": settings.embed_batch_size,
-               "backend": settings.backend})
-    vectors = _collect(ds, "text_id", "vector", len(distinct))
+    vectors = pool_values(rows, EmbedActor, settings, settings.embed_batch_size,
+                          {"name": settings.embed_model, "device": settings.device, "batch_size": settings.embed_batch_size,
+                           "backend": settings.backend}, "text_id", "vector", len(distinct))
     index = {t: i for i, t in enumerate(distinct)}
     return vectors[[index[t] for t in texts]]
 
@@ -118,10 +153,10 @@ def score(pairs: list[CandidatePair], settings: Settings, tick: Callable[[int], 
     if not texts:
         return []
     rows = model_batches(texts, settings.nli_batch_size, premises=[p for p, _ in texts], hypotheses=[h for _, h in texts])
-    ds = _map(rows, NLIActor, settings, settings.nli_batch_size,
-              {"name": settings.nli_model, "device": settings.device, "max_length": settings.nli_max_length,
-               "int8": settings.nli_int8, "backend": settings.backend})
-    return scored_pairs(pairs, _collect(ds, "row_id", "probs", len(texts), tick))
+    probs = pool_values(rows, NLIActor, settings, settings.nli_batch_size,
+                        {"name": settings.nli_model, "device": settings.device, "max_length": settings.nli_max_length,
+                         "int8": settings.nli_int8, "backend": settings.backend}, "row_id", "probs", len(texts), tick)
+    return scored_pairs(pairs, probs)
 
 
 def verify(articles: list[Article], settings: Settings, progress: Progress | None = None) -> Report:
