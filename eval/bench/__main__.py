@@ -17,6 +17,7 @@ table ``eval/bench/results.md``:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -27,7 +28,9 @@ from eval.bench import corpus, measure, quant, recall, speed, table, verify_runs
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+@functools.cache
 def onnx_models():
+    """Loaded once for the recall and planted parts, which then share the embedding cache."""
     from checker.config import Settings
     from checker.pipeline import Models
 

@@ -37,7 +37,7 @@ from checker.infer import score_pairs
 from checker.ingest import read_articles
 from checker.judge import judge
 from checker.pair import pair_claims
-from checker.pipeline import Models, candidate_pairs
+from checker.pipeline import Models, candidate_pairs, cross_article_pairs
 from checker.segment import segment
 from checker.types import CandidatePair, Claim
 
@@ -128,8 +128,7 @@ def measure(corpus: Path, settings: Settings, models: Models, seed: int = 0) -> 
         upper += hits if census else wilson_upper(hits, n) * size
         layers.append({"cosine": [EDGES[h + 1], EDGES[h]], "pairs": size, "scored": n, "census": census,
                        "found": dict(found), "estimate": round(hits * size / n, 1) if n else 0.0})
-    per_article = Counter(c.article_id for c in claims)
-    all_pairs = (len(claims) ** 2 - sum(v * v for v in per_article.values())) // 2
+    all_pairs = cross_article_pairs(claims)
     total, total_high = len(inside) + outside, len(inside) + upper
     grid = []
     for k in K_GRID:
@@ -162,8 +161,7 @@ def planted(corpus: Path, planted_pairs: Path, settings: Settings, models: Model
         keys.append((min(i, j), max(i, j)))
     reference = findings(as_pairs(keys, claims, vectors), index, by_id, settings, models)
     verify_keys = {(index[p.a.key], index[p.b.key]) for p in candidate_pairs(claims, vectors, settings)}
-    per_article = Counter(c.article_id for c in claims)
-    all_pairs = (len(claims) ** 2 - sum(v * v for v in per_article.values())) // 2
+    all_pairs = cross_article_pairs(claims)
 
     def cell(pair_keys: set[Key]) -> dict[str, object]:
         found = Counter(verdict for key, verdict in reference.items() if key in pair_keys)
@@ -171,7 +169,8 @@ def planted(corpus: Path, planted_pairs: Path, settings: Settings, models: Model
                 "recall": round(sum(found.values()) / len(reference), 4) if reference else None}
 
     grid = [dict(k=k, threshold=t, **cell(set(pruned(claims, vectors, index, k, t)))) for k in K_GRID for t in T_GRID]
-    needed = np.sort([k_needed(i, j, claims, vectors) for i, j in reference])
+    article = np.asarray([c.article_id for c in claims])
+    needed = np.sort([k_needed(i, j, article, vectors) for i, j in reference])
     beyond = {}
     for share in RECALL_STEPS:
         k = int(needed[math.ceil(share * len(needed)) - 1])
@@ -181,10 +180,9 @@ def planted(corpus: Path, planted_pairs: Path, settings: Settings, models: Model
             "k_for_recall": beyond}
 
 
-def k_needed(i: int, j: int, claims: list[Claim], vectors: np.ndarray) -> int:
+def k_needed(i: int, j: int, article: np.ndarray, vectors: np.ndarray) -> int:
     """The smallest k at which top-k pairing (no threshold) makes the pair (i, j): the better of j's
-    rank among i's claims in other articles and i's rank among j's."""
-    article = np.asarray([c.article_id for c in claims])
+    rank among i's claims in other articles (``article``: each claim's article id) and i's rank among j's."""
 
     def rank(a: int, b: int) -> int:
         sims = vectors @ vectors[a]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 RSS_LIMIT_MB = 2048
@@ -99,16 +100,20 @@ def verify_section(v: dict) -> str:
     return text
 
 
+def grid_table(grid: list[dict], cell: Callable[[dict], str]) -> str:
+    """A k x threshold table of ``grid`` cells, each shown by ``cell``."""
+    thresholds = sorted({g["threshold"] for g in grid})
+    by_k: dict[int, dict[float, dict]] = {}
+    for g in grid:
+        by_k.setdefault(g["k"], {})[g["threshold"]] = g
+    return rows(["k \\ threshold"] + [str(t) for t in thresholds],
+                [[k] + [cell(cells[t]) for t in thresholds] for k, cells in sorted(by_k.items())])
+
+
 def recall_section(r: dict) -> str:
-    thresholds = sorted({g["threshold"] for g in r["grid"]})
-    body = []
-    for k in sorted({g["k"] for g in r["grid"]}):
-        cells = {g["threshold"]: g for g in r["grid"] if g["k"] == k}
-        body.append([k] + [f"{cells[t]['recall']:.1%} ({cells[t]['recall_low']:.1%}) / {cells[t]['nli_call_share']:.3%}"
-                           for t in thresholds])
     text = (f"## Pairing recall\n\n{r['articles']} articles, {r['claims']} claims, {r['all_cross_article_pairs']:,} "
             f"cross-article pairs; backend {r['backend']}. Cell: recall (95% lower bound) / share of NLI calls.\n\n")
-    text += rows(["k \\ threshold"] + [str(t) for t in thresholds], body)
+    text += grid_table(r["grid"], lambda c: f"{c['recall']:.1%} ({c['recall_low']:.1%}) / {c['nli_call_share']:.3%}")
     w, o = r["widest"], r["outside"]
     text += (f"\nScored in full: the widest set (k={w['k']}, t={w['threshold']}), {w['pairs']:,} pairs, findings {w['found']}. "
              f"Outside it: estimated {o['estimate']} findings (95% upper bound {o['upper_95']}), from cosine strata:\n\n")
@@ -123,16 +128,11 @@ def recall_section(r: dict) -> str:
 
 
 def planted_section(p: dict) -> str:
-    thresholds = sorted({g["threshold"] for g in p["grid"]})
-    body = []
-    for k in sorted({g["k"] for g in p["grid"]}):
-        cells = {g["threshold"]: g for g in p["grid"] if g["k"] == k}
-        body.append([k] + [f"{cells[t]['recall']:.1%} / {cells[t]['nli_call_share']:.3%}" for t in thresholds])
     planted = ", ".join(f"{n} {k.removeprefix('planted_')}" for k, n in p["pairs"].items() if k.startswith("planted_"))
     text = (f"## Pairing recall on the planted pairs\n\nPlanted: {planted}; {p['pairs'].get('not_one_claim', 0)} are "
             f"not one claim each after segmenting. Scored directly they give {p['reference']} (the reference). "
             f"Cell: recall / share of NLI calls; backend {p['backend']}.\n\n")
-    text += rows(["k \\ threshold"] + [str(t) for t in thresholds], body)
+    text += grid_table(p["grid"], lambda c: f"{c['recall']:.1%} / {c['nli_call_share']:.3%}")
     v = p["verify_pairing"]
     text += (f"\n`verify`'s own pairing (k={DEFAULT_K}, t={DEFAULT_THRESHOLD}, plus claims counting the same thing): "
              f"recall {v['recall']:.1%} ({v['found']}) at {v['nli_call_share']:.3%} of calls.\n\n")
