@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from checker import __version__, cli_store
-from checker.config import BACKENDS, ENGINES
+from checker.config import BACKENDS, ENGINES, STORY_MODES
 from checker.errors import ClaimcheckError, Errors, ExitCode
 
 VERIFY_FORMATS = ("json", "markdown", "html", "csv", "jsonl", "github")
@@ -58,6 +58,7 @@ def _settings(args: argparse.Namespace):
         pair_top_k=getattr(args, "top_k", None), pair_threshold=getattr(args, "threshold", None),
         device=getattr(args, "device", None), nli_int8=getattr(args, "int8", None) or None,
         backend=getattr(args, "backend", None), engine=getattr(args, "engine", None),
+        stories=getattr(args, "stories", None) if getattr(args, "stories", None) in STORY_MODES else None,
         ray_address=getattr(args, "address", None))
 
 
@@ -77,6 +78,16 @@ def write_output(text: str, output: str | None) -> None:
         raise ClaimcheckError(Errors.E302.format(path=path, why=exc.strerror)) from exc
 
 
+def story_file(args: argparse.Namespace, articles) -> object | None:
+    """The ``--stories FILE`` mapping (read after the articles, which it must name), else None."""
+    from checker.stories import read_story_file
+
+    value = getattr(args, "stories", None)
+    if value is None or value in STORY_MODES:
+        return None
+    return read_story_file(value, articles)
+
+
 def _check_format(fmt: str, choices: tuple[str, ...], command: str) -> None:
     if fmt not in choices:
         raise ClaimcheckError(Errors.E301.format(fmt=fmt, command=command, choices=", ".join(choices)))
@@ -90,7 +101,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     _check_format(args.format, VERIFY_FORMATS, "verify")
     settings = _settings(args)
     articles = read_articles(args.paths)
-    report = verify(articles, settings, progress=_progress(args))
+    report = verify(articles, settings, progress=_progress(args), stories=story_file(args, articles))
     write_output(RENDERERS[args.format](report), args.output)
     return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
 
@@ -143,6 +154,9 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     v.add_argument("--embed-model", default="e5-small")
     v.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
     v.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.85)")
+    v.add_argument("--stories", default=None, metavar="auto|none|FILE",
+                   help="compare claims only within a story: auto (default) groups the articles, none makes "
+                        "one story, FILE is a JSON object mapping every article id to a story id")
     v.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     v.add_argument("--engine", choices=ENGINES, default=None,
                    help="local (default) or ray: embedding and NLI on Ray Data actor pools (docs/scale.md)")

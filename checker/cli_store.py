@@ -37,9 +37,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     planned, unchanged = gate.plan_ingest(db, read_articles(args.paths), settings)
     counts = gate.ingest(db, planned, lambda: load_embedder(settings.embed_model, settings.device,
                                                             settings.embed_batch_size, settings.backend),
-                         batch_size=args.batch_size, progress=cli._progress(args))
+                         settings, batch_size=args.batch_size, progress=cli._progress(args))
     summary = {"added": counts["added"], "replaced": counts["replaced"],
-               "unchanged": unchanged + counts["unchanged"], "claims": counts["claims"]}
+               "unchanged": unchanged + counts["unchanged"], "claims": counts["claims"],
+               "stories_opened": counts["stories"], "stories_merged": counts["merged"]}
     cli.write_output(_summary(summary, args.format), None)
     return ExitCode.CLEAN
 
@@ -68,7 +69,7 @@ def cmd_ci(args: argparse.Namespace) -> int:
     cli._check_format(args.format, gate.CI_FORMATS, "ci")
     result = _check(args)
     if args.ingest and not result.failing:
-        result.ingested = dict(gate.record(Path(args.store), result))
+        result.ingested = dict(gate.record(Path(args.store), result, cli._settings(args)))
     cli.write_output(gate.render(result, args.format), args.output)
     return ExitCode.FINDINGS if result.failing else ExitCode.CLEAN
 
@@ -93,13 +94,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the schema, then place articles stored before stories (this embeds their title and lead)."""
+    from checker import gate
+    from checker.pipeline import load_embedder
     from checker.store import Store
 
     if not Path(args.store).is_file():
         raise ClaimcheckError(Errors.E403.format(path=args.store))
+    settings = cli._settings(args)
     with Store.open(args.store, write=True, upgrade=True) as store:
         version = store.version()
-    cli.write_output(f"schema_version: {version}\n", None)
+        placed = {}
+        if store.without_story_vector():
+            embedder = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend)
+            placed = gate.backfill_stories(store, embedder, settings)
+    cli.write_output(f"schema_version: {version}\nstories_opened: {placed.get('stories', 0)}\n", None)
     return ExitCode.CLEAN
 
 

@@ -51,6 +51,7 @@ class Errors:
     E213 = "cannot read {path}: {why}"
     E214 = "unsupported language '{lang}' for article '{id}' (supported: {supported})"
     E215 = "cannot extract text from HTML {path}"
+    E216 = "story file {path} is invalid: {why}"
     # options
     E301 = "unknown format '{fmt}' for `{command}` (choose from {choices})"
     E302 = "cannot write {path}: {why}"
@@ -67,6 +68,7 @@ class Errors:
     E502 = "the ONNX backend needs the 'onnx' extra: pip install 'claimcheck[onnx]'"
     E503 = "cannot connect to the Ray cluster at {address}: {why}"
     # store (added with the store issue)
+    E408 = "store {path} holds articles from before stories; run `claimcheck migrate --store {path}` to place them"
     E407 = "store {path} has schema version {found}, older than this claimcheck ({supported}); back it up, then run `claimcheck migrate --store {path}`"
 
 

@@ -13,6 +13,7 @@ baseline entries that no longer match any finding (stale) without failing on the
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import time
@@ -34,14 +35,13 @@ from checker.pipeline import Models, Progress, Report, claim_topics, describe_se
 from checker.report.records import finding_key
 from checker.segment import segment_article
 from checker.store import Entry, Store, content_hash
+from checker.stories import Stories, published, story_text
+from checker.disputes import find_disputes, mark_same_origin, origins
 from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
 BASELINE_VERSION = 1
 CI_FORMATS = ("json", "markdown", "github")
 MARKDOWN_LIMIT = 60_000  # characters; a GitHub comment holds 65,536
-# Stored claims looked at per new claim, as a multiple of top_k: candidates for the new claim's
-# own top-k, and stored claims whose top-k the new claim may enter (candidate_pairs).
-WIDEN = 10
 
 
 def embedder_id(name: str) -> str:
@@ -50,12 +50,23 @@ def embedder_id(name: str) -> str:
     return str(path.resolve()) if path.is_dir() else name
 
 
-def entries(articles: list[Article], claims: list[Claim], vectors: np.ndarray) -> list[Entry]:
+def entries(articles: list[Article], claims: list[Claim], vectors: np.ndarray,
+            story_vectors: np.ndarray) -> list[Entry]:
     """Claims and vectors regrouped per article (an article without claims gets an empty entry)."""
     rows: dict[str, list[int]] = defaultdict(list)
     for row, claim in enumerate(claims):
         rows[claim.article_id].append(row)
-    return [Entry(a, [claims[i] for i in rows[a.id]], vectors[rows[a.id]]) for a in articles]
+    return [Entry(a, [claims[i] for i in rows[a.id]], vectors[rows[a.id]], story)
+            for a, story in zip(articles, story_vectors)]
+
+
+def backfill_stories(store: Store, embedder: CachedEncoder, settings: Settings) -> Counter:
+    """Give the articles of a store from before stories (schema 1) their story vector and story."""
+    todo = store.without_story_vector()
+    if not todo:
+        return Counter()
+    vectors = embedder.encode([story_text(a) for a in todo])
+    return store.set_story_vectors({a.id: v for a, v in zip(todo, vectors)}, settings)
 
 
 # --- ingest --------------------------------------------------------------------------------------
@@ -75,8 +86,8 @@ def plan_ingest(db: Path, articles: list[Article], settings: Settings) -> tuple[
     return [(a, segment_article(a, settings)) for a in todo], len(articles) - len(todo)
 
 
-def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder], *,
-           batch_size: int = 64, progress: Progress | None = None) -> Counter:
+def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder],
+           settings: Settings, *, batch_size: int = 64, progress: Progress | None = None) -> Counter:
     """Embed and store ``planned`` articles, one transaction per batch, then save the vector index.
 
     The embedder is loaded only when there is something to embed. A batch is embedded before its
@@ -93,8 +104,12 @@ def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: 
             claims = [c for _, article_claims in batch for c in article_claims]
             embedder = embedder or load_embedder()
             vectors = embedder.encode([c.text for c in claims])
-            store = store or Store.open(db, write=True)
-            counts.update(store.add(entries([a for a, _ in batch], claims, vectors), embedder=embedder_id(embedder.name)))
+            story_vectors = embedder.encode([story_text(a) for a, _ in batch])
+            if store is None:
+                store = Store.open(db, write=True)
+                counts.update(backfill_stories(store, embedder, settings))
+            counts.update(store.add(entries([a for a, _ in batch], claims, vectors, story_vectors),
+                                    embedder=embedder_id(embedder.name), settings=settings))
             if progress:
                 progress("ingest", start + len(batch), len(planned))
         store = store or Store.open(db, write=True)
@@ -142,37 +157,46 @@ class _NLIProgress:
         self.progress("nli", self.done, self.total)
 
 
-def candidate_pairs(store: Store, claims: list[Claim], vectors: np.ndarray, new_ids: set[str],
-                    settings: Settings) -> list[CandidatePair]:
-    """The pairs ``verify`` would make over the corpus plus the new articles that hold a new claim.
+def story_scope(store: Store, articles: list[Article], story_vectors: np.ndarray,
+                settings: Settings) -> tuple[Stories, list[str]]:
+    """The stories of the new articles, placed among the stored ones as ``ingest`` would place them
+    (in memory: nothing is written), and the stored articles to compare them with: the members of
+    their stories and of any story a new article nearly joined (``story_margin``)."""
+    index = store.story_index(settings)
+    if len(index.ids) < store.counts()["articles"]:
+        raise ClaimcheckError(Errors.E408.format(path=store.path))
+    new_ids = {a.id for a in articles}
+    scoped = index.without(new_ids)  # a new text replaces the stored one
+    near: dict[int, set[int]] = {}
+    order = sorted(zip(articles, story_vectors), key=lambda av: (published(av[0]) or dt.datetime.min, av[0].id))
+    for article, vector in order:
+        story = scoped.place(article.id, vector, published(article))
+        near[story] = near.get(story, set()) | scoped.uncertain(vector, published(article), story, settings.story_margin)
+    own = {scoped.story[scoped.ids.index(a.id)] for a in articles}
+    final = {s: scoped.merged.get(s, s) for s in own}
+    of = {}
+    for article_id, story in zip(scoped.ids, scoped.story):
+        if story in final.values():
+            of[article_id] = f"story-{story}"
+    for story, others in near.items():
+        for article_id, other in zip(scoped.ids, scoped.story):
+            if other in others and article_id not in of:
+                of[article_id] = f"story-{scoped.merged.get(story, story)}"
+    return Stories(of), sorted(set(of) - new_ids)
 
-    ``verify`` keeps a pair when either claim has the other among its top-k in other articles, by
-    cosine or among claims that count the same thing (``pipeline.candidate_pairs``). Forward: a
-    new claim against the stored claims near it and the other new claims. Backward: each stored
-    claim near a new claim that could take it into its own top-k (similar enough, or counting the
-    same thing) against its own stored top-k plus the new claims. "Near" is the claims of the
-    ``WIDEN * top_k`` nearest stored texts, so a stored claim further away is not checked
-    backward; backward topic pairs are ranked among that stored top-k only, which can add a pair
-    ``verify`` would not make, never drop one (docs/ci.md). Stored versions of the new articles
-    (same id) are left out: the new text replaces them. New claim first in each pair.
-    """
-    k, threshold, floor = settings.pair_top_k, settings.pair_threshold, settings.topic_pair_floor
-    low = min(threshold, floor)
-    near, near_vectors = store.neighbours(vectors, WIDEN * k, exclude=new_ids, min_similarity=low, copies=k)
-    forward = pipeline.candidate_pairs(claims, vectors, settings, claims + near, np.vstack([vectors, near_vectors]),
-                                       topics_of)
-    best = (near_vectors @ vectors.T).max(axis=1) if len(near) and len(claims) else np.zeros(len(near))
-    counted = frozenset().union(*topics_of(claims))
-    back = [i for i, topics in enumerate(topics_of(near))
-            if best[i] >= threshold or (topics & counted and best[i] >= floor)]
-    near, near_vectors = [near[i] for i in back], near_vectors[back]
-    own = max(store.claim_counts({c.article_id for c in near}).values(), default=0)
-    theirs, their_vectors = store.neighbours(near_vectors, k + own, exclude=new_ids, min_similarity=low,
-                                             copies=k + own)
-    backward = pipeline.candidate_pairs(near, near_vectors, settings, claims + theirs,
-                                        np.vstack([vectors, their_vectors]), topics_of)
-    pairs = merge_pairs(forward, [p for p in backward if new_ids & {p.a.article_id, p.b.article_id}])
-    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity) for p in pairs]
+
+def candidate_pairs(store: Store, articles: list[Article], claims: list[Claim], vectors: np.ndarray,
+                    story_vectors: np.ndarray, settings: Settings) -> tuple[list[CandidatePair], Stories]:
+    """The pairs ``verify`` would make over the new articles plus the stored articles of their stories,
+    that hold a new claim (new claim first), and the stories they were made in."""
+    stories, stored_ids = story_scope(store, articles, story_vectors, settings)
+    stored, stored_vectors = store.claims_of(stored_ids)
+    every = claims + stored
+    pairs = pipeline.candidate_pairs(every, np.vstack([vectors, stored_vectors]), settings, topics=topics_of,
+                                     stories=stories)
+    new_ids = {a.id for a in articles}
+    return [p if p.a.article_id in new_ids else CandidatePair(p.b, p.a, p.similarity)
+            for p in pairs if new_ids & {p.a.article_id, p.b.article_id}], stories
 
 
 def topics_of(claims: list[Claim]) -> list[frozenset[str]]:
@@ -193,10 +217,12 @@ def check(store: Store, articles: list[Article], claims: list[Claim], settings: 
     baseline = baseline or {}
     new_ids = {a.id for a in articles}
     vectors = models.embedder.encode([c.text for c in claims])
-    pairs = candidate_pairs(store, claims, vectors, new_ids, settings)
+    story_vectors = models.embedder.encode([story_text(a) for a in articles])
+    pairs, stories = candidate_pairs(store, articles, claims, vectors, story_vectors, settings)
     scored, n_scored = score_distinct(pairs, models, settings, progress)
-    known = store.articles({p.b.article_id for p in pairs} - new_ids) | {a.id: a for a in articles}
-    findings = judge(scored, known, settings)
+    known = store.articles(set(stories.of) - new_ids) | {a.id: a for a in articles}
+    origin = origins(list(known.values()), stories)
+    findings = mark_same_origin(judge(scored, known, settings), origin)
     reported = [f for f in findings if finding_key(f) not in baseline]
     found_keys = {finding_key(f) for f in findings}
     corpus = store.counts()
@@ -205,10 +231,12 @@ def check(store: Store, articles: list[Article], claims: list[Claim], settings: 
                  all_cross_article_pairs=int(stats["all_cross_article_pairs"]) + len(claims) * int(corpus["claims"]),
                  nli_calls=2 * n_scored, baselined=len(findings) - len(reported))
     cited = sorted({f.b.article_id for f in reported} - new_ids)
-    report = Report([*articles, *(known[i] for i in cited)], claims, reported, stats,
-                    describe_settings(settings, models))
+    shown = [*articles, *(known[i] for i in cited)]
+    report = Report(shown, claims, reported, stories, find_disputes(reported, shown, stories, origin), origin,
+                    stats=stats, settings=describe_settings(settings, models))
     return GateResult(report, findings, baselined=sorted(found_keys & set(baseline)),
-                      stale=sorted(set(baseline) - found_keys), entries=entries(articles, claims, vectors),
+                      stale=sorted(set(baseline) - found_keys),
+                      entries=entries(articles, claims, vectors, story_vectors),
                       embedder=embedder_id(models.embedder.name), store=str(store.path))
 
 
@@ -227,10 +255,10 @@ def score_distinct(pairs: list[CandidatePair], models: Models, settings: Setting
             for p in pairs], len(distinct)
 
 
-def record(db: Path, result: GateResult) -> Counter:
+def record(db: Path, result: GateResult, settings: Settings) -> Counter:
     """``ci --ingest``: store the new articles and every finding in one transaction."""
     with Store.open(db, write=True) as store:
-        counts = store.add(result.entries, embedder=result.embedder, findings=result.findings)
+        counts = store.add(result.entries, embedder=result.embedder, findings=result.findings, settings=settings)
         store.sync_index()
     return counts
 
@@ -240,7 +268,7 @@ def record(db: Path, result: GateResult) -> Counter:
 def render(result: GateResult, fmt: str) -> str:
     """``json``: the verify report plus a ``ci`` section; ``markdown``: a pull-request comment;
     ``github``: workflow annotations."""
-    from checker.report import RENDERERS, as_json
+    from checker.report import RENDERERS, as_github, as_json
 
     if fmt == "json":
         doc = dict(as_json.to_dict(result.report), ci=result.summary())
@@ -252,7 +280,8 @@ def render(result: GateResult, fmt: str) -> str:
         notes.append(f"{len(result.baselined)} finding(s) accepted by the baseline")
     if result.stale:
         notes.append(f"stale baseline entries (no matching finding): {', '.join(result.stale)}")
-    return RENDERERS["github"](result.report) + "".join(f"::notice title=claimcheck baseline::{n}\n" for n in notes)
+    return RENDERERS["github"](result.report) + "".join(f"::notice title=claimcheck baseline::{as_github.escape(n)}\n"
+                                                        for n in notes)
 
 
 def _markdown(result: GateResult, render_report: Callable[[Report], str]) -> str:

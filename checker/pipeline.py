@@ -11,12 +11,14 @@ import numpy as np
 
 from checker import __version__, models
 from checker.config import Settings
+from checker.disputes import Dispute, find_disputes, mark_same_origin, origins
 from checker.embed import CachedEncoder, Embedder
 from checker.infer import NLIModel, Predictor, score_pairs
 from checker.judge import judge
 from checker.judge import quantities
-from checker.pair import merge_pairs, pair_claims, pair_on_topics
+from checker.pair import cross_article_pairs, merge_pairs, pair_all, pair_claims, pair_on_topics
 from checker.segment import segment
+from checker.stories import Stories, find_stories
 from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -30,8 +32,16 @@ class Report:
     articles: list[Article]
     claims: list[Claim]
     findings: list[Finding]
+    stories: Stories = field(default_factory=lambda: Stories({}))
+    disputes: list[Dispute] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)  # article id -> origin (wire copies share one)
     stats: dict[str, object] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [a.id for a in self.articles if a.id not in self.stories.of]
+        if missing:  # a report built without stories: its articles are one story
+            self.stories = Stories({**self.stories.of, **{i: "story-1" for i in missing}})
 
     @property
     def contradictions(self) -> list[Finding]:
@@ -90,22 +100,26 @@ def load_nli(name: str, device: str | None, max_length: int, int8: bool, backend
     return NLIModel(name, device, max_length, int8)
 
 
-def verify(articles: list[Article], settings: Settings, models: Models, progress: Progress | None = None) -> Report:
-    """Check a batch of articles against each other."""
+def verify(articles: list[Article], settings: Settings, models: Models, progress: Progress | None = None,
+           stories: Stories | None = None) -> Report:
+    """Check a batch of articles against each other, claim pairs only within one story
+    (``stories``: given by the user, else found by ``settings.stories``)."""
 
     def score(pairs: list[CandidatePair], tick: Callable[[int], None]) -> list[ScoredPair]:
         return score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size, progress=tick)
 
-    return run(articles, settings, models.embedder.encode, score, describe_settings(settings, models), progress)
+    return run(articles, settings, models.embedder.encode, score, describe_settings(settings, models), progress,
+               stories)
 
 
 def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]], np.ndarray], score: Score,
-        described: dict[str, object], progress: Progress | None = None) -> Report:
+        described: dict[str, object], progress: Progress | None = None, stories: Stories | None = None) -> Report:
     """The stages in order; ``embed`` and ``score`` are where engines differ (checker/engine)."""
     started = time.perf_counter()
     claims = segment(articles, settings)
     vectors = embed([c.text for c in claims])
-    pairs = candidate_pairs(claims, vectors, settings)
+    stories = stories or find_stories(articles, embed, settings)
+    pairs = candidate_pairs(claims, vectors, settings, stories=stories)
     done = 0
 
     def tick(n: int) -> None:
@@ -115,9 +129,10 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
             progress("nli", done, 2 * len(pairs))
 
     scored = score(pairs, tick)
-    findings = judge(scored, {a.id: a for a in articles}, settings)
-    return Report(articles, claims, findings, stats=run_stats(articles, claims, len(pairs), findings, started),
-                  settings=described)
+    origin = origins(articles, stories)
+    findings = mark_same_origin(judge(scored, {a.id: a for a in articles}, settings), origin)
+    return Report(articles, claims, findings, stories, find_disputes(findings, articles, stories, origin), origin,
+                  stats=run_stats(articles, claims, len(pairs), findings, started, stories), settings=described)
 
 
 def claim_topics(claims: list[Claim]) -> list[frozenset[str]]:
@@ -128,30 +143,33 @@ def claim_topics(claims: list[Claim]) -> list[frozenset[str]]:
 
 def candidate_pairs(claims: list[Claim], vectors: np.ndarray, settings: Settings, corpus: list[Claim] | None = None,
                     corpus_vectors: np.ndarray | None = None,
-                    topics: Callable[[list[Claim]], list[frozenset[str]]] = claim_topics) -> list[CandidatePair]:
-    """Embedding neighbours plus claims that count the same thing (docs/ARCHITECTURE.md), of
-    ``claims`` among themselves or, given ``corpus``, against it (the CI gate's stored claims)."""
+                    topics: Callable[[list[Claim]], list[frozenset[str]]] = claim_topics,
+                    stories: Stories | None = None) -> list[CandidatePair]:
+    """Pairs inside each story (docs/ARCHITECTURE.md): all cross-article pairs of a small story,
+    else each claim's ``story_pair_top_k`` nearest claims of the story (no cosine floor: the story
+    already says they are about one event), plus claims that count the same thing; of ``claims``
+    among themselves or, given ``corpus``, against it (the CI gate's stored claims). Without
+    stories (``--stories none``): top-k neighbours above ``pair_threshold`` across everything."""
     if corpus is None:
         corpus, corpus_vectors = claims, vectors
+    story = stories.of if stories and settings.stories != "none" else None
     query_topics = topics(claims)
     corpus_topics = query_topics if corpus is claims else topics(corpus)
     return merge_pairs(
-        pair_claims(claims, vectors, corpus, corpus_vectors, top_k=settings.pair_top_k, threshold=settings.pair_threshold),
+        pair_all(claims, vectors, corpus, corpus_vectors, story, settings.pair_all_max),
+        pair_claims(claims, vectors, corpus, corpus_vectors, story=story,
+                    top_k=settings.story_pair_top_k if story else settings.pair_top_k,
+                    threshold=-1.0 if story else settings.pair_threshold),
         pair_on_topics(claims, vectors, query_topics, corpus, corpus_vectors, corpus_topics,
-                       top_k=settings.pair_top_k, floor=settings.topic_pair_floor))
-
-
-def cross_article_pairs(claims: list[Claim]) -> int:
-    """How many pairs of claims from different articles there are: what scoring all pairs costs."""
-    per_article = Counter(c.article_id for c in claims).values()
-    return (sum(per_article) ** 2 - sum(n * n for n in per_article)) // 2
+                       top_k=settings.pair_top_k, floor=settings.topic_pair_floor, story=story))
 
 
 def run_stats(articles: list[Article], claims: list[Claim], n_pairs: int, findings: list[Finding],
-              started: float) -> dict[str, object]:
+              started: float, stories: Stories | None = None) -> dict[str, object]:
     verdicts = Counter(f.verdict for f in findings)
     return {
-        "articles": len(articles), "claims": len(claims), "candidate_pairs": n_pairs,
+        "articles": len(articles), "stories": len(set(stories.of.values())) if stories else None,
+        "claims": len(claims), "candidate_pairs": n_pairs,
         "nli_calls": 2 * n_pairs, "all_cross_article_pairs": cross_article_pairs(claims),
         "agreements": verdicts["agreement"], "contradictions": verdicts["contradiction"],
         "updates": verdicts["update"], "seconds": round(time.perf_counter() - started, 3),

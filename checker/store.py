@@ -17,6 +17,7 @@ missing, stale or corrupt index is brought up to date from SQLite: written back 
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import functools
 import hashlib
@@ -35,7 +36,9 @@ import numpy as np
 
 from checker import __version__
 from checker.errors import ClaimcheckError, Errors
+from checker.config import Settings
 from checker.report.records import finding_key, finding_record
+from checker.stories import StoryIndex, published
 from checker.types import Article, Claim, Finding
 
 logger = logging.getLogger(__name__)
@@ -93,6 +96,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX findings_b_article ON findings(b_article)
     """,
+    # 2: stories. An article's story vector (title + lead) and its story; a story keeps no copy of
+    # its vectors' sum, which is recomputed from its articles when the store is read.
+    """
+    CREATE TABLE stories (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL);
+    ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id);
+    ALTER TABLE articles ADD COLUMN story_vector BLOB;
+    CREATE INDEX articles_story ON articles(story_id)
+    """,
 )
 
 
@@ -118,6 +129,7 @@ class Entry:
     article: Article
     claims: list[Claim]
     vectors: np.ndarray
+    story_vector: np.ndarray | None = None  # of ``stories.story_text``; None leaves the story to a later backfill
 
 
 def _sqlite_errors(method):
@@ -272,11 +284,14 @@ class Store:
     # --- writes ------------------------------------------------------------------------------
 
     @_sqlite_errors
-    def add(self, entries: Sequence[Entry], *, embedder: str, findings: Sequence[Finding] = ()) -> Counter:
-        """Store articles (replacing an id whose content changed) and findings in one transaction.
+    def add(self, entries: Sequence[Entry], *, embedder: str, findings: Sequence[Finding] = (),
+            settings: Settings | None = None) -> Counter:
+        """Store articles (replacing an id whose content changed) and findings in one transaction,
+        and put every article that has a story vector but no story into one (``settings``' rules).
 
         Returns:
-            Counts of ``added``, ``replaced`` and ``unchanged`` articles and of ``claims`` written.
+            Counts of ``added``, ``replaced`` and ``unchanged`` articles, of ``claims`` written, and
+            of ``stories`` opened and ``merged``.
         """
         counts: Counter = Counter()
         with self._write():
@@ -287,8 +302,89 @@ class Store:
                 counts[outcome] += 1
                 if outcome != "unchanged":
                     counts["claims"] += len(entry.claims)
+            if settings is not None:
+                counts.update(self._assign_stories(settings))
             self._put_findings(findings)
         return counts
+
+    @_sqlite_errors
+    def set_story_vectors(self, vectors: dict[str, np.ndarray], settings: Settings) -> Counter:
+        """Backfill: store the story vectors of articles ingested before stories existed, and place them."""
+        with self._write():
+            self.conn.executemany("UPDATE articles SET story_vector = ? WHERE id = ?",
+                                  [(np.asarray(v, dtype="<f4").tobytes(), k) for k, v in vectors.items()])
+            return self._assign_stories(settings)
+
+    @_sqlite_errors
+    def without_story_vector(self) -> list[Article]:
+        """Articles stored before stories existed (schema 1): they need a story vector (``set_story_vectors``)."""
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE story_vector IS NULL ORDER BY id")]
+        return list(self._articles(ids).values())
+
+    @_sqlite_errors
+    def story_index(self, settings: Settings) -> StoryIndex:
+        """Every placed article's story vector, time and story, for placing new ones (read-only)."""
+        return self._story_index(settings)
+
+    def _story_index(self, settings: Settings) -> StoryIndex:
+        index = StoryIndex.from_settings(self.dim(), settings)
+        rows = self.conn.execute("SELECT id, date, story_vector, story_id FROM articles"
+                                 " WHERE story_id IS NOT NULL ORDER BY id").fetchall()
+        for article_id, date, vector, story in rows:
+            index.add(article_id, np.frombuffer(vector, dtype="<f4"), published(Article(article_id, "", date=date)), story)
+        return index
+
+    def _assign_stories(self, settings: Settings) -> Counter:
+        """Place the articles that have a story vector and no story, in order of publication."""
+        rows = self.conn.execute("SELECT id, date, story_vector FROM articles"
+                                 " WHERE story_id IS NULL AND story_vector IS NOT NULL").fetchall()
+        if not rows:
+            return Counter()
+        index = self._story_index(settings)
+        numbered: dict[int, int] = {}
+        counts: Counter = Counter()
+        for article_id, date, vector in sorted(rows, key=lambda r: (published(Article(r[0], "", date=r[1])) or
+                                                                      dt.datetime.min, r[0])):
+            story = index.place(article_id, np.frombuffer(vector, dtype="<f4"), published(Article(article_id, "", date=date)))
+            if story < 0 and story not in numbered:
+                numbered[story] = self.conn.execute("INSERT INTO stories (created) VALUES (?)",
+                                                    (dt.datetime.now(dt.timezone.utc).isoformat(),)).lastrowid
+                counts["stories"] += 1
+        final = {}
+        for article_id, story in zip(index.ids, index.story):
+            final[article_id] = numbered.get(story, story)
+        for source in index.merged:
+            if numbered.get(source, source) > 0:
+                self.conn.execute("UPDATE articles SET story_id = NULL WHERE story_id = ?", (numbered.get(source, source),))
+                self.conn.execute("DELETE FROM stories WHERE id = ?", (numbered.get(source, source),))
+                counts["merged"] += source > 0
+        self.conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?",
+                              [(story, article_id) for article_id, story in final.items()])
+        return counts
+
+    @_sqlite_errors
+    def story_members(self, stories: Iterable[int]) -> dict[int, list[str]]:
+        """Article ids of each stored story."""
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(sorted(set(stories))):
+            for article_id, story in self.conn.execute(
+                    f"SELECT id, story_id FROM articles WHERE story_id IN ({_marks(chunk)}) ORDER BY id", chunk):
+                out.setdefault(story, []).append(article_id)
+        return out
+
+    @_sqlite_errors
+    def claims_of(self, article_ids: Iterable[str]) -> tuple[list[Claim], np.ndarray]:
+        """Every stored claim of these articles, in (article, index) order, and its vector."""
+        claims, vectors = [], []
+        for chunk in _chunks(sorted(set(article_ids))):
+            for row in self.conn.execute(
+                    'SELECT c.article_id, c.idx, t.text, c.start, c."end", c.lang, c.paragraph_start, c.paragraph_end,'
+                    f" c.attribution, t.vector FROM claims c JOIN texts t ON t.id = c.text_id"
+                    f" WHERE c.article_id IN ({_marks(chunk)}) ORDER BY c.article_id, c.idx", chunk):
+                claims.append(Claim(article_id=row[0], index=row[1], text=row[2], start=row[3], end=row[4],
+                                    lang=row[5], paragraph=(row[6], row[7]), attribution=row[8]))
+                vectors.append(np.frombuffer(row[9], dtype="<f4"))
+        return claims, _stack(vectors, self.dim())
 
     def _claim_embedder(self, embedder: str, dim: int) -> None:
         """Record the embedder of a new store; E406 when a store's embedder or dimension differs."""
@@ -309,11 +405,12 @@ class Store:
             raise ValueError(f"{article.id}: {len(entry.claims)} claims but {len(entry.vectors)} vectors")
         if row is not None:
             self._delete(article.id)
+        story_vector = None if entry.story_vector is None else np.asarray(entry.story_vector, dtype="<f4").tobytes()
         self.conn.execute(
-            "INSERT INTO articles (id, content_hash, text, title, date, source, url, lang, path)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles (id, content_hash, text, title, date, source, url, lang, path, story_vector)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article.id, digest, article.text, article.title, article.date, article.source, article.url,
-             article.lang, article.path))
+             article.lang, article.path, story_vector))
         for c, vector in zip(entry.claims, entry.vectors):
             self.conn.execute("INSERT OR IGNORE INTO texts (text, vector) VALUES (?, ?)",
                               (c.text, np.asarray(vector, dtype="<f4").tobytes()))
@@ -409,6 +506,7 @@ class Store:
             "schema_version": self.version(),
             "articles": self.conn.execute("SELECT count(*) FROM articles").fetchone()[0],
             "claims": self.conn.execute("SELECT count(*) FROM claims").fetchone()[0],
+            "stories": self.conn.execute("SELECT count(*) FROM stories").fetchone()[0],
             "distinct_claim_texts": self.conn.execute("SELECT count(*) FROM texts").fetchone()[0],
             "findings": sum(verdicts.values()),
             "findings_by_verdict": {v: verdicts.get(v, 0) for v in ("contradiction", "update", "agreement")},

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from dataclasses import asdict, replace
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import lxml.html
 import pytest
@@ -31,6 +31,7 @@ from checker.types import Article, Claim, Finding, Reason
 from tests.conftest import ROOT, SEEDS
 
 HOSTILE_ID = 'evil"><svg onload=alert(3)>'
+HOSTILE_SOURCE = '"><img src=x onerror=alert(2)>'
 HOSTILE_TITLE = "<script>alert('title')</script><img src=x onerror=\"document.title='pwned'\">"
 CONTRA_TEXT = (
     "Bij de Iraanse raketaanval op de Al Asad-luchtmachtbasis in Irak zijn wel slachtoffers gevallen. "
@@ -60,8 +61,7 @@ def sample_report() -> Report:
     seeds = [replace(a, source="NOS") for a in read_articles([str(SEEDS)])]
     articles = seeds + [
         Article("contra", CONTRA_TEXT, title="Toch gewonden bij Iraanse aanval", date="2020-01-17", source="NU.nl"),
-        Article(HOSTILE_ID, HOSTILE_TEXT, title=HOSTILE_TITLE, date="2020-01-09",
-                source='"><img src=x onerror=alert(2)>'),
+        Article(HOSTILE_ID, HOSTILE_TEXT, title=HOSTILE_TITLE, date="2020-01-09", source=HOSTILE_SOURCE),
     ]
     articles = [replace(a, lang="nl") for a in articles]
     claims = segment(articles, Settings())
@@ -119,13 +119,17 @@ def write_page(report: Report, tmp_path: Path, name: str = "report.html") -> Pat
     return path
 
 
-def visible(report: Report, verdict: str = "", article: str = "", other: str = "", min_score: float = 0.0) -> list[str]:
+def visible(report: Report, verdict: str = "", article: str = "", other: str = "", min_score: float = 0.0,
+            story: str = "", outlet: str = "") -> list[str]:
     """Ids of the finding elements the page should show for these filters (the page's rule, restated)."""
     shown = []
-    for i, record in enumerate(as_html.payload(report)["findings"], 1):
+    data = as_html.payload(report)
+    for i, record in enumerate(data["findings"], 1):
         ids = {c["article"] for c in record["claims"]}
         if ((not verdict or record["verdict"] == verdict) and record["score"] >= min_score
-                and (not article or article in ids) and (not other or other in ids)):
+                and (not article or article in ids) and (not other or other in ids)
+                and (not story or record["story"] == story)
+                and (not outlet or outlet in {data["outlets"][i] for i in ids})):
             shown.append(f"f{i}")
     return shown
 
@@ -151,8 +155,8 @@ def test_report_html_escapes_every_article_field():
     assert not doc.xpath("//img | //svg | //*[@onerror or @onload]")
     options = doc.xpath("//select[@name='article']/option/text()")
     assert any(HOSTILE_ID in o and HOSTILE_TITLE in o for o in options)
-    row = doc.xpath("//table[@class='matrix']//th[@scope='row']")[-1]
-    assert row.text == f"4. {HOSTILE_ID}" and row.get("title").startswith(f"{HOSTILE_ID} — {HOSTILE_TITLE}, ")
+    columns = doc.xpath("//table[@class='matrix']//th[@scope='col']/text()")
+    assert HOSTILE_SOURCE in columns  # the outlet as text, never as markup
     data = json.loads(doc.get_element_by_id("report-data").text)
     assert any("<img src=x onerror=alert(1)>" in c["text"] for f in data["findings"] for c in f["claims"])
     assert data["titles"][HOSTILE_ID] == HOSTILE_TITLE
@@ -166,13 +170,17 @@ def test_report_html_summary_settings_and_matrix():
                      "agreements": "2"}
     settings = settings_table(doc)
     assert settings["nli_model"] == "claimcheck-nli" and settings["contradiction_threshold"] == "0.7"
+    # stories x outlets: one story (the report names none), three outlets
+    columns = doc.xpath("//table[@class='matrix']//th[@scope='col']/text()")
+    assert columns == sorted(["NOS", "NU.nl", HOSTILE_SOURCE])
     rows = doc.xpath("//table[@class='matrix']/tbody/tr")
-    assert len(rows) == 4 and all(len(r.xpath("td")) == 4 for r in rows)
-    contra_vs_seed = rows[2].xpath("td")[0]  # contra (row 3) against 000_… (column 1)
-    assert contra_vs_seed.get("class") == "c5"
-    assert contra_vs_seed.xpath("a/span/text()") == ["1", "1", "1"]  # contradiction, update, agreement
-    assert contra_vs_seed.xpath("a/@href") == ["#article=contra&other=000_045f236b697109b6"]
-    assert rows[0].xpath("td")[1].get("class") == "a5"  # the two seed articles only agree
+    assert len(rows) == 1 and rows[0].xpath("th/text()")[0].startswith("story-1: ")
+    cells = dict(zip(columns, rows[0].xpath("td")))
+    assert cells["NOS"].xpath("a/span/text()") == ["3", "1", "2"]  # contradictions, updates, agreements
+    assert cells["NU.nl"].xpath("a/span/text()") == ["2", "1", "1"]
+    assert cells[HOSTILE_SOURCE].xpath("a/span/text()") == ["1"]
+    assert cells["NOS"].get("class") == "c5" and cells[HOSTILE_SOURCE].get("class") == "c2"
+    assert cells["NOS"].xpath("a/@href") == ["#story=story-1&outlet=NOS"]
 
 
 def test_report_html_context_is_the_paragraph_with_the_claim_marked():
@@ -277,8 +285,8 @@ def test_report_html_in_browser_shows_findings_as_text(chromium, tmp_path):
     first = items[0]
     assert first.get("class") == "finding contradiction"
     assert first.xpath(".//span[@class='score']/text()") == ["score 0.93"]
-    assert first.xpath(".//div[@class='meta']/b/text()") == ["000_045f236b697109b6", "contra"]
-    assert "2020-01 · NOS" in first.xpath(".//div[@class='meta']")[0].text_content()
+    assert first.xpath(".//div[@class='meta']/b/text()") == ["NOS", "NU.nl"]  # outlets a reader knows, ids after
+    assert "NOS · 2020-01 · 000_045f236b697109b6" in first.xpath(".//div[@class='meta']")[0].text_content()
     assert first.xpath(".//ul[@class='reasons']//code/text()") == ["NEGATION"]
 
 
@@ -304,10 +312,10 @@ def test_report_html_in_browser_matrix_links_filter_the_findings(chromium, tmp_p
     report = sample_report()
     page = write_page(report, tmp_path)
     links = lxml.html.document_fromstring(page.read_text()).xpath("//table[@class='matrix']//a/@href")
-    assert len(links) == 8  # 4 article pairs with findings, both ways
+    assert len(links) == 3  # one story, three outlets with findings
     for href in links[:2]:
-        pair = dict(p.split("=") for p in href[1:].split("&"))
-        assert shown(dom(chromium, tmp_path, page, href)) == visible(report, **pair)
+        cell = {k: unquote(v) for k, v in (p.split("=") for p in href[1:].split("&"))}
+        assert shown(dom(chromium, tmp_path, page, href)) == visible(report, **cell)
 
 
 def add_script(page: Path, script: str, allow: bool) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from checker.config import Settings
 from checker.pipeline import Models, Progress, Report
 from checker.pipeline import verify as verify_local
+from checker.stories import Stories
 from checker.types import Article
 
 
 def verify(articles: list[Article], settings: Settings, models: Models | None = None,
-           progress: Progress | None = None) -> Report:
+           progress: Progress | None = None, stories: Stories | None = None) -> Report:
     """``verify`` on ``settings.engine``; the local engine loads ``models`` when not given."""
     if settings.engine == "ray":
         from checker.engine import ray_engine
 
-        return ray_engine.verify(articles, settings, progress)
-    return verify_local(articles, settings, models or Models.load(settings), progress)
+        return ray_engine.verify(articles, settings, progress, stories)
+    return verify_local(articles, settings, models or Models.load(settings), progress, stories)

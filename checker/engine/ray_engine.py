@@ -25,6 +25,7 @@ from checker.embed import text_prefix
 from checker.errors import ClaimcheckError, Errors
 from checker.infer import both_directions, char_length, scored_pairs, sorted_batches
 from checker.pipeline import Progress, Report, describe_settings, load_embedder, load_nli, run
+from checker.stories import Stories
 from checker.types import Article, CandidatePair, ScoredPair
 
 # Texts per Ray batch (a few MB of news sentences); each Ray row is one model batch.
@@ -159,8 +160,9 @@ def score(pairs: list[CandidatePair], settings: Settings, tick: Callable[[int], 
     return scored_pairs(pairs, probs)
 
 
-def verify(articles: list[Article], settings: Settings, progress: Progress | None = None) -> Report:
+def verify(articles: list[Article], settings: Settings, progress: Progress | None = None,
+           stories: Stories | None = None) -> Report:
     """``pipeline.verify`` with the embed and NLI stages on Ray; judge and report on the driver."""
     connect(settings)
     return run(articles, settings, lambda texts: embed(texts, settings),
-               lambda pairs, tick: score(pairs, settings, tick), describe_settings(settings), progress)
+               lambda pairs, tick: score(pairs, settings, tick), describe_settings(settings), progress, stories)

@@ -1,11 +1,15 @@
-"""``--format github``: GitHub Actions workflow commands, one ``::error`` per contradiction."""
+"""``--format github``: GitHub Actions workflow commands, one per dispute (``::error`` for a
+contradiction, ``::notice`` for an update), placed at the first claim of its strongest finding
+(for ``ci`` always a claim of a new article)."""
 
 from __future__ import annotations
 
 from checker.pipeline import Report
+from checker.report.records import position_label
 
 
-def _escape(text: str, prop: bool = False) -> str:
+def escape(text: str, prop: bool = False) -> str:
+    """Escape text for a workflow command: ``%``, CR and LF always; ``:`` and ``,`` in properties."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
@@ -20,14 +24,12 @@ def _line(report: Report, article_id: str, offset: int) -> int:
 def render(report: Report) -> str:
     paths = {a.id: (a.path or a.id).rsplit(":", 1)[0] for a in report.articles}
     lines = []
-    for finding in report.findings:
-        if finding.verdict == "agreement":
-            continue
-        level = "error" if finding.verdict == "contradiction" else "notice"
-        a, b = finding.claims
-        title = _escape(f"claimcheck {finding.verdict} with {b.article_id}", prop=True)
-        reasons = "; ".join(f"{r.code}: {r.text}" for r in finding.reasons)
-        message = _escape(f"\"{a.text}\" vs \"{b.text}\" ({b.article_id}). {reasons}")
-        lines.append(f"::{level} file={_escape(paths[a.article_id], True)},line={_line(report, a.article_id, a.start)},"
-                     f"title={title}::{message}")
+    for dispute in report.disputes:
+        level = "error" if dispute.kind == "contradiction" else "notice"
+        at = max(dispute.findings, key=lambda f: (f.verdict == "contradiction", f.score)).a
+        sides = " vs ".join(f"{position_label(p)}: \"{p.claims[0].text}\"" for p in dispute.positions)
+        title = escape(f"claimcheck {dispute.kind}: {dispute.fact}", prop=True)
+        message = escape(f"{dispute.fact}. {sides}")
+        lines.append(f"::{level} file={escape(paths.get(at.article_id, at.article_id), True)},"
+                     f"line={_line(report, at.article_id, at.start)},title={title}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 from checker.pipeline import Report
-from checker.report.records import finding_record
+from checker.disputes import outlet
+from checker.report.records import finding_record, position_label, story_records
 from checker.types import Article, Claim, Verdict
 
 VERDICTS: tuple[Verdict, ...] = ("contradiction", "update", "agreement")  # the order findings are listed in
@@ -84,9 +85,10 @@ def payload(report: Report) -> dict[str, Any]:
         for claim in finding.claims:
             text, start, end = context(claim, articles.get(claim.article_id))
             refs.append([snippets.setdefault(text, len(snippets)), start, end])
-        findings.append(dict(record, context=refs))
+        findings.append(dict(record, context=refs, story=report.stories.of.get(finding.a.article_id, "")))
     titles = {a.id: a.title for a in report.articles if a.title}
-    return {"findings": findings, "snippets": list(snippets), "titles": titles}
+    outlets = {a.id: outlet(a, a.id) for a in report.articles}
+    return {"findings": findings, "snippets": list(snippets), "titles": titles, "outlets": outlets}
 
 
 def _json_script(data: object) -> str:
@@ -134,44 +136,67 @@ def _heat(kind: str, n: int, top: int) -> str:
     return f"{kind}{max(1, math.ceil(HEAT_LEVELS * n / top))}"
 
 
-def _cell(row: str, col: str, counts: tuple[int, ...], top: dict[Verdict, int]) -> str:
-    """One matrix cell: the counts (contradictions, updates, agreements) of two articles, linked to their findings."""
-    c, u, a = counts
-    if row == col:
-        return '<td class="self"></td>'
-    if not c + u + a:
-        return "<td></td>"
-    heat = _heat("c", c, top["contradiction"]) if c else _heat("a", a, top["agreement"]) if a else "u1"
-    title = html.escape(f"{row} vs {col}: {c} contradictions, {u} updates, {a} agreements")
-    href = html.escape(f"#article={quote(row, safe='')}&other={quote(col, safe='')}")
-    numbers = "".join(f'<span class="n n{k}">{x}</span>' for k, x in zip("cua", counts, strict=True) if x)
-    return f'<td class="{heat}"><a href="{href}" title="{title}">{numbers}</a></td>'
-
-
 def _label(article_id: str, article: Article | None) -> str:
-    """How an article is named in the matrix and the filters: its id, then title, outlet and date where known."""
-    extra = [x for x in (article.title, article.source, article.date) if x] if article else []
-    return " — ".join([article_id, ", ".join(extra)] if extra else [article_id])
+    """How an article is named in the filters: its outlet, title and date where known, then its id."""
+    extra = [x for x in (outlet(article, article_id) if article else None, article.title if article else None,
+                         article.date if article else None) if x and x != article_id]
+    return " — ".join([", ".join(dict.fromkeys(extra)), article_id] if extra else [article_id])
 
 
-def _matrix(report: Report, ids: list[str]) -> str:
-    """Article × article table of finding counts, coloured by contradictions (else agreements), linked to them."""
-    if len(ids) < 2:
-        return '<p class="muted">Fewer than two articles: nothing to compare.</p>'
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for f in report.findings:
-        counts[(f.verdict, f.a.article_id, f.b.article_id)] += 1
-        counts[(f.verdict, f.b.article_id, f.a.article_id)] += 1
-    top = {v: max([n for (verdict, _, _), n in counts.items() if verdict == v], default=1) for v in VERDICTS}
+def _matrix(report: Report) -> str:
+    """Story × outlet table: per cell the findings (contradictions, updates, agreements) that involve
+    that outlet's articles in that story, coloured by contradictions (else agreements), linked to them."""
     articles = {a.id: a for a in report.articles}
-    head = "".join(f'<th scope="col" title="{html.escape(i)}">{n}</th>' for n, i in enumerate(ids, 1))
+    stories = story_records(report)
+    if not stories or len(report.articles) < 2:
+        return '<p class="muted">Fewer than two articles: nothing to compare.</p>'
+    outlets = sorted({o for s in stories for o in s["outlets"]})
+    counts: Counter[tuple[str, str, str, str]] = Counter()
+    for f in report.findings:
+        story = report.stories.of.get(f.a.article_id, "")
+        for name in {outlet(articles.get(c.article_id), c.article_id) for c in f.claims}:
+            counts[(f.verdict, story, name, "")] += 1
+    top = {v: max([n for (verdict, *_), n in counts.items() if verdict == v], default=1) for v in VERDICTS}
+    head = "".join(f'<th scope="col">{html.escape(o)}</th>' for o in outlets)
     rows = []
-    for n, row in enumerate(ids, 1):
-        cells = "".join(_cell(row, col, tuple(counts[(v, row, col)] for v in VERDICTS), top) for col in ids)
-        label = html.escape(_label(row, articles.get(row)))
-        rows.append(f'<tr><th scope="row" title="{label}">{n}. {html.escape(row)}</th>{cells}</tr>')
+    for story in stories:
+        cells = []
+        for name in outlets:
+            if name not in story["outlets"]:
+                cells.append('<td class="self"></td>')
+                continue
+            c, u, a = (counts[(v, story["id"], name, "")] for v in VERDICTS)
+            if not c + u + a:
+                cells.append("<td></td>")
+                continue
+            heat = _heat("c", c, top["contradiction"]) if c else _heat("a", a, top["agreement"]) if a else "u1"
+            title = html.escape(f"{story['id']}, {name}: {c} contradictions, {u} updates, {a} agreements")
+            href = html.escape(f"#story={quote(story['id'], safe='')}&outlet={quote(name, safe='')}")
+            numbers = "".join(f'<span class="n n{k}">{x}</span>' for k, x in zip("cua", (c, u, a), strict=True) if x)
+            cells.append(f'<td class="{heat}"><a href="{href}" title="{title}">{numbers}</a></td>')
+        first = articles.get(story["articles"][0])
+        label = html.escape(f"{story['id']}: {first.title or first.id if first else story['articles'][0]}"
+                            f" ({len(story['articles'])} articles)")
+        rows.append(f'<tr><th scope="row" title="{label}">{label}</th>{"".join(cells)}</tr>')
     return (f'<div class="scroll"><table class="matrix"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _disputes(report: Report) -> str:
+    """Each dispute: the fact, and its positions with the outlets that take them and a quoted claim."""
+    if not report.disputes:
+        return '<p class="muted">No dispute between the sources.</p>'
+    items = []
+    for dispute in report.disputes:
+        sides = "".join(
+            f'<li><b>{html.escape(position_label(p))}</b>'
+            f'{" · " + html.escape(p.first_published) if p.first_published else ""}'
+            f'<blockquote>{html.escape(p.claims[0].text)}</blockquote></li>' for p in dispute.positions)
+        joiner = "timeline" if dispute.kind == "update" else "positions"
+        items.append(f'<li class="dispute {dispute.kind}"><header><span class="badge">{dispute.kind}</span> '
+                     f'{html.escape(dispute.fact)} <span class="muted">{html.escape(dispute.story)}</span></header>'
+                     f'<ol class="{joiner}">{sides}</ol></li>')
+    return f'<ol class="disputes">{"".join(items)}</ol>'
 
 
 def _options(values: list[tuple[str, str]]) -> str:
@@ -192,7 +217,10 @@ def render(report: Report) -> str:
         "subtitle": html.escape(f"{len(report.findings)} findings across {len(ids)} articles"),
         "summary": _summary(report),
         "settings": _settings(report),
-        "matrix": _matrix(report, ids),
+        "matrix": _matrix(report),
+        "disputes": _disputes(report),
+        "story_options": _options([(s["id"], s["id"]) for s in story_records(report)]),
+        "outlet_options": _options([(o, o) for o in sorted({outlet(a, a.id) for a in report.articles})]),
         "verdict_options": _options([("", "all verdicts")] + [(v, f"{v} ({verdicts[v]})") for v in VERDICTS]),
         "article_options": _options([(i, f"{n}. {_label(i, articles.get(i))}") for n, i in enumerate(ids, 1)]),
         "data": _json_script(payload(report)),

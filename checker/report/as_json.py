@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from checker.pipeline import Report
-from checker.report.records import SCHEMA_VERSION, article_record, finding_record
+from checker.report.records import SCHEMA_VERSION, article_record, dispute_record, finding_record, story_records
 
 
 def to_dict(report: Report) -> dict[str, object]:
@@ -15,8 +15,11 @@ def to_dict(report: Report) -> dict[str, object]:
     langs = {c.article_id: c.lang for c in report.claims}
     return {
         "schema_version": SCHEMA_VERSION,
+        "disputes": [dispute_record(d, articles) for d in report.disputes],
         "findings": [finding_record(f, articles) for f in report.findings],
-        "articles": [dict(article_record(a, per_article[a.id]), lang=a.lang or langs.get(a.id)) for a in report.articles],
+        "stories": story_records(report),
+        "articles": [dict(article_record(a, per_article[a.id], report.stories.of.get(a.id), report.origins.get(a.id)),
+                          lang=a.lang or langs.get(a.id)) for a in report.articles],
         "stats": report.stats,
         "settings": report.settings,
     }

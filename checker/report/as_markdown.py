@@ -1,11 +1,14 @@
-"""``--format markdown``: findings grouped by article pair, contradictions first, both claims quoted."""
+"""``--format markdown``: disputes first (one fact, its positions and who takes each), then every
+finding grouped by article pair, both claims quoted with outlet, title and time."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from checker.disputes import Dispute, outlet
 from checker.pipeline import Report
-from checker.types import Finding
+from checker.report.records import position_label
+from checker.types import Article, Claim, Finding
 
 _ORDER = {"contradiction": 0, "update": 1, "agreement": 2}
 _TITLE = {"contradiction": "Contradiction", "update": "Update", "agreement": "Agreement"}
@@ -15,33 +18,67 @@ def _quote(text: str) -> str:
     return "> " + " ".join(text.split()).replace("|", "\\|")
 
 
-def render_finding(finding: Finding) -> list[str]:
+def describe_article(article_id: str, article: Article | None) -> str:
+    """"NOS — Title (2020-01-08T07:10)" with the id in code, so a reader sees outlets, not file names."""
+    if article is None:
+        return f"`{article_id}`"
+    parts = [outlet(article, article_id)]
+    if article.title and article.title != parts[0]:
+        parts.append(article.title)
+    when = f" ({article.date})" if article.date else ""
+    return f"{' — '.join(parts)}{when} `{article_id}`"
+
+
+def render_finding(finding: Finding, articles: dict[str, Article] | None = None) -> list[str]:
+    articles = articles or {}
     lines = [f"**{_TITLE[finding.verdict]}** (score {finding.score:.2f})", ""]
     for claim in finding.claims:
-        source = f" — {claim.attribution}" if claim.attribution else ""
-        lines += [f"`{claim.article_id}` [{claim.start}:{claim.end}]{source}", "", _quote(claim.text), ""]
+        source = f" — according to {claim.attribution}" if claim.attribution else ""
+        lines += [f"{describe_article(claim.article_id, articles.get(claim.article_id))} [{claim.start}:{claim.end}]"
+                  f"{source}", "", _quote(claim.text), ""]
     for reason in finding.reasons:
         lines.append(f"- `{reason.code}`: {reason.text}")
     return lines + [""]
 
 
+def render_dispute(number: int, dispute: Dispute, articles: dict[str, Article]) -> list[str]:
+    kind = "Update" if dispute.kind == "update" else "Contradiction"
+    lines = [f"### {number}. {kind}: {dispute.fact}", "", f"Story `{dispute.story}`.", ""]
+    arrow = " → " if dispute.kind == "update" else ""
+    for k, position in enumerate(dispute.positions):
+        first: Claim = position.claims[0]
+        lead = arrow if k and arrow else ""
+        lines += [f"- {lead}**{position_label(position)}**"
+                  + (f" (first {position.first_published})" if position.first_published else ""), "",
+                  "  " + _quote(first.text), ""]
+    return lines
+
+
 def summary_line(report: Report) -> str:
     s = report.stats
-    return (f"{s.get('articles', 0)} articles, {s.get('claims', 0)} claims: "
-            f"{s.get('contradictions', 0)} contradictions, {s.get('updates', 0)} updates, "
-            f"{s.get('agreements', 0)} agreements.")
+    stories = f" in {s['stories']} stories" if s.get("stories") else ""
+    return (f"{s.get('articles', 0)} articles{stories}, {s.get('claims', 0)} claims: "
+            f"{len(report.disputes)} disputes; {s.get('contradictions', 0)} contradictions, "
+            f"{s.get('updates', 0)} updates, {s.get('agreements', 0)} agreements between claim pairs.")
 
 
 def render(report: Report) -> str:
+    articles = {a.id: a for a in report.articles}
+    lines = ["# claimcheck report", "", summary_line(report), ""]
+    if report.disputes:
+        lines += ["## Disputes", ""]
+        for number, dispute in enumerate(report.disputes, 1):
+            lines += render_dispute(number, dispute, articles)
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in report.findings:
         groups[(finding.a.article_id, finding.b.article_id)].append(finding)
     ordered = sorted(groups.items(), key=lambda kv: (min(_ORDER[f.verdict] for f in kv[1]), kv[0]))
-    lines = ["# claimcheck report", "", summary_line(report), ""]
+    if ordered:
+        lines += ["## Findings by article pair", ""]
     for (first, second), findings in ordered:
-        lines += [f"## `{first}` ↔ `{second}`", ""]
+        lines += [f"### {describe_article(first, articles.get(first))} ↔ {describe_article(second, articles.get(second))}", ""]
         for finding in sorted(findings, key=lambda f: (_ORDER[f.verdict], -f.score)):
-            lines += render_finding(finding)
+            lines += render_finding(finding, articles)
     if not report.findings:
         lines.append("No agreements or contradictions found.")
     return "\n".join(lines).rstrip() + "\n"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from checker.disputes import Dispute, Position, outlet
 from checker.types import Article, Claim, Finding
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: stories, disputes, article story/origin, claim title
 DOCS_REASONS = "docs/reasons.md#"
 
 
@@ -17,6 +18,7 @@ def claim_record(claim: Claim, article: Article | None) -> dict[str, object]:
         "end": claim.end, "lang": claim.lang, "source": claim.attribution,
         "date": article.date if article else None,
         "outlet": article.source if article else None,
+        "title": article.title if article else None,
     }
 
 
@@ -39,6 +41,37 @@ def finding_record(finding: Finding, articles: dict[str, Article]) -> dict[str, 
     }
 
 
-def article_record(article: Article, n_claims: int) -> dict[str, object]:
+def article_record(article: Article, n_claims: int, story: str | None = None,
+                   origin: str | None = None) -> dict[str, object]:
     return {"id": article.id, "title": article.title, "date": article.date, "source": article.source,
-            "url": article.url, "lang": article.lang, "path": article.path, "claims": n_claims}
+            "url": article.url, "lang": article.lang, "path": article.path, "claims": n_claims,
+            "story": story, "origin": origin}
+
+
+def position_label(position: Position) -> str:
+    """A position as a reader scans it: its first claim, and who takes it ("… — NOS, ND (2 origins)")."""
+    origins = "" if position.origins == len(position.outlets) else \
+        f" ({position.origins} independent {'origin' if position.origins == 1 else 'origins'})"
+    return f"{', '.join(position.outlets)}{origins}"
+
+
+def dispute_record(dispute: Dispute, articles: dict[str, Article]) -> dict[str, object]:
+    return {
+        "story": dispute.story, "kind": dispute.kind, "fact": dispute.fact,
+        "positions": [{"outlets": list(p.outlets), "independent_origins": p.origins, "first_published": p.first_published,
+                       "claims": [claim_record(c, articles.get(c.article_id)) for c in p.claims]}
+                      for p in dispute.positions],
+        "findings": sorted({finding_key(f) for f in dispute.findings}),
+    }
+
+
+def story_records(report) -> list[dict[str, object]]:  # report: pipeline.Report
+    """Each story with its articles and outlets, in order of story id."""
+    by_id = {a.id: a for a in report.articles}
+    out = []
+    for story, members in sorted(report.stories.members().items()):
+        shown = [m for m in members if m in by_id]
+        if shown:
+            out.append({"id": story, "articles": sorted(shown),
+                        "outlets": sorted({outlet(by_id[m], m) for m in shown})})
+    return out

@@ -1,0 +1,267 @@
+"""Group articles into stories (one real-world event or development) before claims are compared.
+
+A contradiction only exists between two reports of the same event; claims from different stories
+are never paired (``pair``). Each article is represented by one vector of its title and lead
+(``story_text``); stories are built by average linkage over a k-nearest-neighbour graph of those
+vectors, whose edges must also fall within a publication-time window:
+
+1. each article links to its ``story_neighbours`` nearest articles whose cosine is at least
+   ``story_threshold`` and whose publication times are at most ``story_window_hours`` apart
+   (linear-ish: the kNN search is chunked, never an all-pairs matrix in memory);
+2. links are taken strongest first; two groups merge when the *average* cosine between their
+   members is still at least ``story_threshold``. With L2-normalised vectors that average is
+   ``sum_a . sum_b / (|a| |b|)``, so merging costs one dot product, never a pairwise matrix.
+
+The settings and the evidence that set them are in ``checker/config.py`` (measured on real
+multi-outlet news: ``python -m eval.stories_eval``).
+
+Users whose CMS already clusters pass a story file instead (``read_story_file``); ``--stories
+none`` puts every article in one story (the behaviour before stories existed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from checker.config import Settings
+from checker.errors import ClaimcheckError, Errors
+from checker.types import Article
+
+LEAD_CHARS = 1000  # title + this much of the body represent an article (eval/results/stories_eval.json)
+_CHUNK = 2048
+
+
+@dataclass(frozen=True)
+class Stories:
+    """Which story each article is in, and the stories in order of their first article."""
+
+    of: dict[str, str]  # article id -> story id
+
+    def members(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for article_id, story in self.of.items():
+            out.setdefault(story, []).append(article_id)
+        return out
+
+    def same(self, a: str, b: str) -> bool:
+        return self.of.get(a) is not None and self.of.get(a) == self.of.get(b)
+
+
+def story_text(article: Article) -> str:
+    """Title and lead: what a reader scans to know which event an article is about."""
+    body = article.text.strip()
+    if article.title and not body.startswith(article.title):
+        body = f"{article.title}. {body}"
+    return " ".join(body[:LEAD_CHARS].split())
+
+
+def published(article: Article) -> dt.datetime | None:
+    """The publication time as a naive UTC datetime; a date-only value is noon of that day
+    (so it is at most 12 hours from any time that day); a month-only value has no time."""
+    if not article.date or len(article.date) < 10:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(article.date) if len(article.date) > 10 else \
+            dt.datetime.fromisoformat(article.date + "T12:00:00")
+    except ValueError:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def group(vectors: np.ndarray, times: Sequence[dt.datetime | None], *, threshold: float, neighbours: int,
+          window_hours: float) -> list[int]:
+    """A group number per row of ``vectors`` (L2-normalised), numbered in order of first row."""
+    n = len(vectors)
+    if n == 0:
+        return []
+    stamps = np.asarray([t.timestamp() if t else np.nan for t in times], dtype=np.float64)
+    links: list[tuple[float, int, int]] = []
+    k = min(neighbours, n - 1)
+    for start in range(0, n, _CHUNK) if k > 0 else ():
+        sims = vectors[start : start + _CHUNK] @ vectors.T
+        rows = np.arange(len(sims))
+        sims[rows, rows + start] = -np.inf
+        gap = np.abs(stamps[start : start + _CHUNK, None] - stamps[None, :]) / 3600.0
+        sims[gap > window_hours] = -np.inf  # NaN gaps (an undated article) compare False: no limit
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for row in range(len(sims)):
+            for col in top[row]:
+                if sims[row, col] >= threshold:
+                    i, j = sorted((start + row, int(col)))
+                    links.append((float(sims[row, col]), i, j))
+    parent = list(range(n))
+    sums = {i: vectors[i].astype(np.float64) for i in range(n)}
+    sizes = {i: 1 for i in range(n)}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for _, i, j in sorted(set(links), key=lambda link: (-link[0], link[1], link[2])):
+        a, b = find(i), find(j)
+        if a == b:
+            continue
+        if float(sums[a] @ sums[b]) / (sizes[a] * sizes[b]) < threshold:
+            continue
+        a, b = min(a, b), max(a, b)
+        parent[b] = a
+        sums[a] += sums.pop(b)
+        sizes[a] += sizes.pop(b)
+    numbers: dict[int, int] = {}
+    return [numbers.setdefault(find(i), len(numbers)) for i in range(n)]
+
+
+def find_stories(articles: Sequence[Article], embed: Callable[[list[str]], np.ndarray], settings: Settings) -> Stories:
+    """Stories of ``articles`` (``settings.stories``: "auto" groups them, "none" makes one story)."""
+    if settings.stories == "none" or len(articles) < 2:
+        return Stories({a.id: "story-1" for a in articles})
+    order = sorted(articles, key=lambda a: (published(a) or dt.datetime.min, a.id))
+    vectors = embed([story_text(a) for a in order])
+    labels = group(vectors, [published(a) for a in order], threshold=settings.story_threshold,
+                   neighbours=settings.story_neighbours, window_hours=settings.story_window_hours)
+    return Stories({a.id: f"story-{label + 1}" for a, label in zip(order, labels)})
+
+
+def read_story_file(path: str, articles: Sequence[Article]) -> Stories:
+    """A JSON object mapping every article id to a story id (``--stories FILE``).
+
+    Raises:
+        ClaimcheckError: E216 when the file cannot be read, is not such an object, names an
+            unknown article, maps one article twice, or leaves an article out.
+    """
+    def bad(why: str) -> ClaimcheckError:
+        return ClaimcheckError(Errors.E216.format(path=path, why=why))
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise bad(getattr(exc, "strerror", None) or "not UTF-8 text") from exc
+    seen: set[str] = set()
+
+    def unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        for key, _ in pairs:
+            if key in seen:
+                raise bad(f"article '{key}' is mapped twice")
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        mapping = json.loads(text, object_pairs_hook=unique_keys)
+    except json.JSONDecodeError as exc:
+        raise bad(f"malformed JSON ({exc.msg}, line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise bad("nested too deeply") from exc
+    if not isinstance(mapping, dict):
+        raise bad('expected an object {"article id": "story id", ...}')
+    known = {a.id for a in articles}
+    for article_id, story in mapping.items():
+        if article_id not in known:
+            raise bad(f"unknown article '{article_id}'")
+        if not isinstance(story, str) or not story.strip():
+            raise bad(f"the story of '{article_id}' must be a non-empty string")
+    missing = sorted(known - set(mapping))
+    if missing:
+        raise bad(f"no story for article '{missing[0]}'" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
+    return Stories({a.id: mapping[a.id] for a in articles})
+
+
+class StoryIndex:
+    """Stories that grow one article at a time: the store's (and the CI gate's) side of ``group``.
+
+    An article joins the story of a linked neighbour (the same link rule as ``group``: one of its
+    ``neighbours`` nearest articles, cosine >= threshold, within the window) whose average cosine
+    with it is the highest and at least the threshold; stories it links that also clear the
+    threshold with that story (average linkage) merge into it. Keys of stored stories are theirs;
+    new stories get negative keys until the store numbers them.
+    """
+
+    def __init__(self, dim: int, *, threshold: float, neighbours: int, window_hours: float):
+        self.threshold, self.neighbours, self.window_hours = threshold, neighbours, window_hours
+        self.ids: list[str] = []
+        self.story: list[int] = []
+        self._vectors = np.zeros((0, dim), dtype=np.float32)
+        self._stamps = np.zeros(0, dtype=np.float64)
+        self.sums: dict[int, np.ndarray] = {}
+        self.sizes: dict[int, int] = {}
+        self.merged: dict[int, int] = {}  # story key -> the key it merged into
+        self._next_new = -1
+
+    @classmethod
+    def from_settings(cls, dim: int, settings: Settings) -> StoryIndex:
+        return cls(dim, threshold=settings.story_threshold, neighbours=settings.story_neighbours,
+                   window_hours=settings.story_window_hours)
+
+    def add(self, article_id: str, vector: np.ndarray, when: dt.datetime | None, story: int) -> None:
+        """Record an article already in ``story`` (read back from a store)."""
+        self.ids.append(article_id)
+        self.story.append(story)
+        self._vectors = np.vstack([self._vectors, np.asarray(vector, dtype=np.float32)[None, :]])
+        self._stamps = np.append(self._stamps, when.timestamp() if when else np.nan)
+        self.sums[story] = self.sums.get(story, 0) + np.asarray(vector, dtype=np.float64)
+        self.sizes[story] = self.sizes.get(story, 0) + 1
+
+    def without(self, article_ids: set[str]) -> StoryIndex:
+        """A copy without these articles (their stories keep the rest)."""
+        copy = StoryIndex(self._vectors.shape[1], threshold=self.threshold, neighbours=self.neighbours,
+                          window_hours=self.window_hours)
+        for i, article_id in enumerate(self.ids):
+            if article_id not in article_ids:
+                stamp = self._stamps[i]
+                when = None if np.isnan(stamp) else dt.datetime.fromtimestamp(stamp, dt.timezone.utc).replace(tzinfo=None)
+                copy.add(article_id, self._vectors[i], when, self.story[i])
+        return copy
+
+    def linked(self, vector: np.ndarray, when: dt.datetime | None, floor: float | None = None) -> dict[int, float]:
+        """Stories of the linked neighbours, with the average cosine between ``vector`` and each."""
+        if not self.ids:
+            return {}
+        floor = self.threshold if floor is None else floor
+        sims = self._vectors @ np.asarray(vector, dtype=np.float32)
+        stamp = when.timestamp() if when else np.nan
+        sims[np.abs(self._stamps - stamp) / 3600.0 > self.window_hours] = -np.inf
+        k = min(self.neighbours, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        stories = {self.story[i] for i in top if sims[i] >= floor}
+        vector = np.asarray(vector, dtype=np.float64)
+        return {s: float(self.sums[s] @ vector) / self.sizes[s] for s in stories}
+
+    def place(self, article_id: str, vector: np.ndarray, when: dt.datetime | None) -> int:
+        """Put a new article in a story (joining, merging or opening one) and return its key."""
+        averages = {s: a for s, a in self.linked(vector, when).items() if a >= self.threshold}
+        if not averages:
+            story = self._next_new
+            self._next_new -= 1
+        else:
+            story = max(averages, key=lambda s: (averages[s], -abs(s)))
+            for other in sorted(averages, key=lambda s: -averages[s]):
+                if other != story and self._linkage(story, other) >= self.threshold:
+                    self._merge(other, story)
+        self.add(article_id, vector, when, story)
+        return story
+
+    def uncertain(self, vector: np.ndarray, when: dt.datetime | None, story: int, margin: float) -> set[int]:
+        """Other stories the article nearly joined (average cosine within ``margin`` below the threshold)."""
+        near = self.linked(vector, when, floor=self.threshold - margin)
+        return {s for s, a in near.items() if s != story and a >= self.threshold - margin}
+
+    def members(self, story: int) -> list[str]:
+        return [i for i, s in zip(self.ids, self.story) if s == story]
+
+    def _linkage(self, a: int, b: int) -> float:
+        return float(self.sums[a] @ self.sums[b]) / (self.sizes[a] * self.sizes[b])
+
+    def _merge(self, source: int, into: int) -> None:
+        self.story = [into if s == source else s for s in self.story]
+        self.sums[into] = self.sums[into] + self.sums.pop(source)
+        self.sizes[into] += self.sizes.pop(source)
+        self.merged[source] = into
