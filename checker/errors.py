@@ -45,7 +45,7 @@ class Errors:
     E207 = "{path}: unsupported file type '{suffix}' (use .txt, .jsonl, .html or a directory)"
     E208 = "{path} is {size} bytes, over the {limit}-byte limit for one input file"
     E209 = "no articles found in {path}"
-    E210 = "{path}: invalid date line '{line}' (expected 'date YYYY-MM[-DD]')"
+    E210 = "{path}: invalid date line '{line}' (expected 'date YYYY-MM[-DD]' or an ISO 8601 date-time)"
     E211 = "duplicate article id '{id}' ({first} and {second}); ids must be unique"
     E212 = "{path}:{line}: a pair needs string fields 'premise' and 'hypothesis'"
     E213 = "cannot read {path}: {why}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -15,8 +16,27 @@ from checker.types import Article
 SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
 # "date 2020-01" at the very start; the body may follow on the same line (as in seeds/).
 _DATE_PREFIX = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*\n?", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _OPTIONAL_FIELDS = ("title", "date", "source", "url", "lang")
+
+
+def normalise_date(value: str) -> str:
+    """A publication time as ISO 8601: ``YYYY-MM``, ``YYYY-MM-DD``, or a date-time with optional
+    seconds and zone (``2024-03-12T08:10+01:00``, ``2024-03-12 08:10Z``); the form is kept, the
+    value checked (no month 13, no 30 February).
+
+    Raises:
+        ValueError: when the value is not such a date.
+    """
+    value = value.strip()
+    if _ISO_MONTH.match(value):
+        dt.date(int(value[:4]), int(value[5:7]), 1)
+        return value
+    if len(value) == 10:
+        return dt.date.fromisoformat(value).isoformat()
+    if len(value) < 16 or value[10] not in "T ":
+        raise ValueError(value)
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat(timespec="minutes" if len(value) <= 16 or value[16] != ":" else "seconds")
 
 
 def read_articles(paths: Iterable[str]) -> list[Article]:
@@ -98,9 +118,10 @@ def parse_txt(text: str, article_id: str, where: str) -> Article:
     date = None
     match = _DATE_PREFIX.match(text)
     if match:
-        date = match.group(1)
-        if not _ISO_DATE.match(date):
-            raise ClaimcheckError(Errors.E210.format(path=where, line=text.partition("\n")[0].strip()[:60]))
+        try:
+            date = normalise_date(match.group(1))
+        except ValueError:
+            raise ClaimcheckError(Errors.E210.format(path=where, line=text.partition("\n")[0].strip()[:60])) from None
         text = text[match.end():]
     if not text.strip():
         raise ClaimcheckError(Errors.E202.format(path=where))
@@ -153,11 +174,21 @@ def parse_jsonl(text: str, where: str) -> Iterator[Article]:
             if value is not None and not isinstance(value, str):
                 raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=f"'{key}' must be a string"))
             extra[key] = value
-        if extra["date"] and not _ISO_DATE.match(extra["date"][:10]):
-            raise ClaimcheckError(Errors.E205.format(path=where, line=number, why="'date' must be YYYY-MM[-DD]"))
         if extra["date"]:
-            extra["date"] = extra["date"][:10]
+            try:
+                extra["date"] = normalise_date(extra["date"])
+            except ValueError:
+                raise ClaimcheckError(Errors.E205.format(
+                    path=where, line=number, why=f"article '{record['id']}': 'date' {extra['date'][:40]!r} is not an "
+                                                 "ISO 8601 date or date-time")) from None
         yield Article(id=record["id"], text=record["text"], path=f"{where}:{number}", **extra)
+
+
+def _valid_date(value: str | None) -> str | None:
+    try:
+        return normalise_date(value) if value else None
+    except ValueError:
+        return None
 
 
 def parse_html(html: str, article_id: str, where: str) -> Article:
@@ -170,5 +201,5 @@ def parse_html(html: str, article_id: str, where: str) -> Article:
         raise ClaimcheckError(Errors.E215.format(path=where))
     date = getattr(extracted, "date", None)
     return Article(id=article_id, text=body, title=getattr(extracted, "title", None),
-                   date=date if date and _ISO_DATE.match(date) else None,
+                   date=_valid_date(date),
                    source=getattr(extracted, "sitename", None), url=getattr(extracted, "url", None), path=where)

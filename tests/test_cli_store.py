@@ -25,7 +25,11 @@ import pytest
 from checker import cli
 from tests.conftest import ROOT, SEEDS
 
-CONTRADICTING = "Bij de aanval zijn tientallen Amerikaanse soldaten omgekomen.\n"
+# A new article reports the same event (its lead places it in the seeds' story) with a clashing count.
+CONTRADICTING = ("Iraanse tv: tientallen Amerikaanse doden bij raketaanval op bases in Irak\n\n"
+                 "Bij de Iraanse raketaanval op de Al Asad-luchtmachtbasis in Irak zijn tientallen Amerikaanse "
+                 "soldaten omgekomen, meldt de Iraanse staatstelevisie.\n\n"
+                 "Volgens de staatstelevisie vielen er ten minste tachtig doden.\n")
 AGREEING = ("Iran heeft dinsdagnacht twee legerbases in Irak gebombardeerd waar ook Amerikaanse militairen zitten.\n\n"
             "Er zijn vooralsnog geen slachtoffers gevallen.\n")
 
@@ -116,8 +120,9 @@ def test_cli_store_reingest_changes_nothing(seeded, embed):
     before, counts = digest(*files(seeded)), stats(seeded)
     proc = claimcheck("ingest", SEEDS, "--store", seeded, *embed, "--format", "json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"added": 0, "replaced": 0, "unchanged": 2, "claims": 0}
-    assert stats(seeded) == counts and counts["articles"] == 2 and counts["schema_version"] == 1
+    assert json.loads(proc.stdout) == {"added": 0, "replaced": 0, "unchanged": 2, "claims": 0,
+                                       "stories_opened": 0, "stories_merged": 0}
+    assert stats(seeded) == counts and counts["articles"] == 2 and counts["schema_version"] == 2
     assert digest(*files(seeded)) == before
 
 
@@ -218,8 +223,8 @@ def test_cli_store_killed_ingest_leaves_a_consistent_store_and_rerun_completes(t
 
     rerun = claimcheck("ingest", articles, "--store", db, *embed, "--format", "json")
     assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout) == {"added": 400 - done, "replaced": 0, "unchanged": done,
-                                        "claims": 3 * (400 - done)}
+    assert json.loads(rerun.stdout).items() >= {"added": 400 - done, "replaced": 0, "unchanged": done,
+                                                "claims": 3 * (400 - done)}.items()
     final = stats(db)
     assert (final["articles"], final["claims"], final["index_in_sync"]) == (400, 1200, True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from checker.report.records import finding_key
 from checker.segment import segment
 from checker.store import Store, index_path
 from checker.infer import score_pairs
+from checker.stories import Stories
 from checker.types import Article, CandidatePair, Claim
 from tests.conftest import SEEDS
 from tests.test_store import make_entry
@@ -39,7 +41,7 @@ def digest(path: Path) -> str:
 def settings(tiny_model_dirs) -> Settings:
     """Every stored claim is a candidate: the tiny model's similarities are random."""
     return Settings(embed_model=str(tiny_model_dirs["embed"]), nli_model=str(tiny_model_dirs["nli"]),
-                    pair_threshold=-1.0, pair_top_k=100, device="cpu")
+                    pair_threshold=-1.0, pair_top_k=100, story_pair_top_k=100, story_threshold=-1.0, device="cpu")
 
 
 @pytest.fixture()
@@ -47,7 +49,7 @@ def db(tmp_path, settings, tiny_models) -> Path:
     path = tmp_path / "corpus.db"
     planned, unchanged = gate.plan_ingest(path, read_articles([str(SEEDS)]), settings)
     assert unchanged == 0 and len(planned) == 2
-    counts = gate.ingest(path, planned, lambda: tiny_models.embedder, batch_size=1)
+    counts = gate.ingest(path, planned, lambda: tiny_models.embedder, settings, batch_size=1)
     assert counts["added"] == 2 and counts["claims"] == sum(len(claims) for _, claims in planned)
     return path
 
@@ -69,7 +71,7 @@ def test_gate_ingest_again_changes_nothing(db, settings):
     before = (digest(db), digest(index_path(db)))
     planned, unchanged = gate.plan_ingest(db, read_articles([str(SEEDS)]), settings)
     assert planned == [] and unchanged == 2
-    gate.ingest(db, planned, lambda: pytest.fail("no model is loaded when nothing is new"))
+    gate.ingest(db, planned, lambda: pytest.fail("no model is loaded when nothing is new"), settings)
     assert (digest(db), digest(index_path(db))) == before
 
 
@@ -98,47 +100,52 @@ def test_gate_new_text_of_a_stored_article_is_not_paired_with_its_old_version(db
     edited = Article(id=seed.id, text=seed.text.replace("geen slachtoffers", "tientallen doden"), path=seed.path)
     claims = segment([edited, CONTRADICTING], settings)
     with Store.open(db) as store:
-        pairs = gate.candidate_pairs(store, claims, tiny_models.embedder.encode([c.text for c in claims]),
-                                     {seed.id, "nieuw"}, settings)
+        pairs, _ = gate.candidate_pairs(store, [edited, CONTRADICTING], claims,
+                                        tiny_models.embedder.encode([c.text for c in claims]),
+                                        tiny_models.embedder.encode([edited.text, CONTRADICTING.text]), settings)
     sides = [c for p in pairs for c in (p.a, p.b)]
     assert all(c in claims for c in sides if c.article_id == seed.id)  # never a stored claim of the old text
     assert any({p.a.article_id, p.b.article_id} == {seed.id, "nieuw"} for p in pairs)  # new articles meet
     assert all(p.a.article_id in (seed.id, "nieuw") for p in pairs)
 
 
-def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path, monkeypatch):
-    """Over the store plus the new articles, verify pairs a claim with its top-k both ways round;
-    ``ci`` must find the pairs among those that hold a new claim (hand-written vectors, no models)."""
+def story_entry(article_id: str, n: int, seed: int, story_axis: int, text: str = ""):
+    """A stored or new article whose story vector points along ``story_axis`` (one axis, one story)."""
+    entry = make_entry(article_id, n, seed=seed, text=text)
+    axis = np.zeros(entry.vectors.shape[1], dtype=np.float32)
+    axis[story_axis] = 1.0
+    return replace(entry, story_vector=axis)
+
+
+def test_gate_candidate_pairs_are_the_pairs_verify_makes(tmp_path):
+    """Over the store plus the new articles, verify pairs claims inside each story; ``ci`` must make
+    exactly those pairs that hold a new claim, and none with another story (hand-written vectors)."""
     counts = ", waarbij 3 doden vielen"  # claims that count the same thing are paired on that topic too
-    stored = [make_entry(f"s{n:02d}", 4, seed=200 + n, text=counts if n % 3 == 0 else "") for n in range(30)]
-    new = [make_entry("n1", 3, seed=1, text=", waarbij 12 mensen omkwamen"), make_entry("n2", 2, seed=2),
-           make_entry("s05", 3, seed=3, text=" (nieuw)")]
+    stored = [story_entry(f"s{n:02d}", 4, 200 + n, story_axis=n % 2, text=counts if n % 3 == 0 else "")
+              for n in range(30)]
+    new = [story_entry("n1", 3, 1, 0, text=", waarbij 12 mensen omkwamen"), story_entry("n2", 2, 2, 0),
+           story_entry("s04", 3, 3, 0, text=" (nieuw)")]
     new_ids = {e.article.id for e in new}
+    settings = Settings(story_pair_top_k=3, pair_all_max=20, topic_pair_floor=0.0, story_threshold=0.9)
     with Store.open(tmp_path / "c.db", write=True) as store:
-        store.add(stored, embedder="fake")
+        counted = store.add(stored, embedder="fake", settings=settings)
+    assert counted["stories"] == 2
     claims = [c for e in new for c in e.claims]
     vectors = np.vstack([e.vectors for e in new])
-    corpus = [c for e in stored if e.article.id != "s05" for c in e.claims] + claims
-    corpus_vectors = np.vstack([e.vectors for e in stored if e.article.id != "s05"] + [vectors])
-    settings = Settings(pair_top_k=3, pair_threshold=0.5, topic_pair_floor=0.0)
-    both_ways = {frozenset((p.a.key, p.b.key)) for p in pipeline.candidate_pairs(corpus, corpus_vectors, settings)
-                 if new_ids & {p.a.article_id, p.b.article_id}}
-    forward_only = {frozenset((p.a.key, p.b.key)) for p in
-                    pair_claims(claims, vectors, corpus, corpus_vectors, top_k=3, threshold=0.5)}
-    assert forward_only < both_ways  # the case needs the backward direction and the topic pairs
-    by_cosine = {frozenset((p.a.key, p.b.key)) for p in
-                 pair_claims(corpus, corpus_vectors, corpus, corpus_vectors, top_k=3, threshold=0.5)}
-    assert both_ways - by_cosine
-
-    def found() -> set[frozenset]:
-        with Store.open(tmp_path / "c.db") as store:
-            pairs = gate.candidate_pairs(store, claims, vectors, new_ids, settings)
-        assert all(p.a.article_id in new_ids for p in pairs)
-        return {frozenset((p.a.key, p.b.key)) for p in pairs}
-
-    assert found() <= both_ways
-    monkeypatch.setattr(gate, "WIDEN", 1000)  # every stored claim counts as near: the logic, not the cut-off
-    assert found() == both_ways
+    kept = [e for e in stored if e.article.id not in new_ids]
+    corpus = [c for e in kept for c in e.claims] + claims
+    corpus_vectors = np.vstack([e.vectors for e in kept] + [vectors])
+    story_of = {e.article.id: f"axis-{int(np.argmax(e.story_vector))}" for e in kept + new}
+    verify_pairs = {frozenset((p.a.key, p.b.key)) for p in
+                    pipeline.candidate_pairs(corpus, corpus_vectors, settings, stories=Stories(story_of))
+                    if new_ids & {p.a.article_id, p.b.article_id}}
+    with Store.open(tmp_path / "c.db") as store:
+        pairs, stories = gate.candidate_pairs(store, [e.article for e in new], claims, vectors,
+                                              np.vstack([e.story_vector for e in new]), settings)
+    assert all(p.a.article_id in new_ids for p in pairs)
+    assert {frozenset((p.a.key, p.b.key)) for p in pairs} == verify_pairs
+    assert all(story_of[p.b.article_id] == "axis-0" for p in pairs)  # never the other story
+    assert len({stories.of[e.article.id] for e in new}) == 1
 
 
 def test_gate_scores_each_pair_of_texts_once(settings, tiny_models, monkeypatch):
@@ -174,7 +181,7 @@ def test_gate_baseline_accepts_known_findings_and_reports_stale_ones(db, setting
 
 def test_gate_record_stores_the_new_articles_and_findings(db, settings, tiny_models):
     result = run_check(db, settings, tiny_models)
-    counts = gate.record(db, result)
+    counts = gate.record(db, result, settings)
     assert counts == {"added": 1, "claims": len(result.entries[0].claims)}
     with Store.open(db) as store:
         assert store.counts()["articles"] == 3

@@ -70,6 +70,9 @@ def test_ingest_stdin_txt_and_jsonl(monkeypatch):
     ("noid.jsonl", b'{"text": "no id"}\n', "E206"),
     ("emptytext.jsonl", b'{"id": "x", "text": "  "}\n', "E206"),
     ("baddate.txt", b"date 8-1-2020\nBody.", "E210"),
+    ("month13.txt", b"date 2020-13-45\nBody.", "E210"),
+    ("feb30.jsonl", b'{"id": "a", "text": "ok", "date": "2020-02-30"}\n', "E205"),
+    ("badtime.jsonl", b'{"id": "a", "text": "ok", "date": "2020-01-08T25:00"}\n', "E205"),
     ("image.png", b"\x89PNG", "E207"),
 ])
 def test_ingest_bad_input_is_a_coded_error(tmp_path, name, content, code):
@@ -109,3 +112,23 @@ def test_ingest_huge_file_is_refused(tmp_path, monkeypatch):
     with pytest.raises(ClaimcheckError) as excinfo:
         read_articles([str(path)])
     assert _code(excinfo) == "E208"
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("2020-01", "2020-01"), ("2020-01-08", "2020-01-08"),
+    ("2024-03-12T08:10:00+01:00", "2024-03-12T08:10:00+01:00"),
+    ("2024-03-12T08:10+01:00", "2024-03-12T08:10+01:00"), ("2024-03-12 08:10Z", "2024-03-12T08:10+00:00"),
+])
+def test_ingest_publication_time_keeps_the_time_of_day(tmp_path, given, kept):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "Een zin.", "date": given}) + "\n")
+    assert read_articles([str(path)])[0].date == kept
+    assert parse_txt(f"date {given.replace(' ', 'T')}\nBody text.", "x", "x.txt").date is not None
+
+
+def test_ingest_bad_date_names_the_article_and_field(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "ongeluk-a12", "text": "Een zin.", "date": "2020-13-45"}) + "\n")
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(path)])
+    assert "ongeluk-a12" in str(excinfo.value) and "'date'" in str(excinfo.value)

@@ -53,7 +53,7 @@ def test_store_round_trips_articles_claims_and_vectors(db):
     entry = make_entry("b", 4, seed=2)
     with Store.open(db) as store:
         assert store.articles(["b"])["b"] == Article(id="b", text=entry.article.text, date="2020-01-08", source="NOS")
-        assert store.counts() == {"schema_version": 1, "articles": 2, "claims": 7, "distinct_claim_texts": 7,
+        assert store.counts() == {"schema_version": 2, "articles": 2, "claims": 7, "stories": 0, "distinct_claim_texts": 7,
                                   "findings": 0,
                                   "findings_by_verdict": {"contradiction": 0, "update": 0, "agreement": 0}}
         assert store.meta()["embedder"] == "fake" and store.dim() == DIM
@@ -155,7 +155,7 @@ def test_store_empty_file_is_a_new_store_for_writers_only(tmp_path):
         Store.open(path)
     assert info.value.code == "E401" and path.read_bytes() == b""
     with Store.open(path, write=True) as store:
-        assert store.version() == 1
+        assert store.version() == store_module.schema_version() == 2
 
 
 def test_store_rejects_a_foreign_sqlite_database(tmp_path):
@@ -182,7 +182,7 @@ def test_store_older_schema_needs_migrate(db, monkeypatch):
     monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, "CREATE TABLE notes (text TEXT)"))
     assert_refused(db, "E407")
     with Store.open(db, write=True, upgrade=True) as store:
-        assert store.version() == 2
+        assert store.version() == 3
         assert store.counts()["articles"] == 2
         store.conn.execute("SELECT * FROM notes").fetchall()
 

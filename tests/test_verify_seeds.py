@@ -57,7 +57,8 @@ def test_verify_third_article_with_deaths_contradicts(real_models, tmp_path, cap
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     (corpus / "900_dozens_killed.txt").write_text(
-        "date 2020-01-08\nBij de Iraanse raketaanval op de Al Asad-luchtmachtbasis zijn tientallen "
+"date 2020-01-08\nIraanse tv: tientallen Amerikaanse doden bij raketaanval op bases in Irak\n\n"
+        "Bij de Iraanse raketaanval op de Al Asad-luchtmachtbasis in Irak zijn tientallen "
         "Amerikaanse soldaten omgekomen, meldt de Iraanse staatstelevisie.\n\n"
         "Volgens de staatstelevisie vielen er ten minste tachtig doden.\n", encoding="utf-8")
     code = main(["verify", str(corpus), "--format", "json", "--quiet"])

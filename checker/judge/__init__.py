@@ -29,7 +29,8 @@ _NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|
 RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "paraphrase.v1", "attribution.v2")
 # Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
 REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
-                "NEGATION", "NLI_ENTAILMENT", "NLI_PARAPHRASE", "ACTOR_MISMATCH", "SOURCES", "DISPUTED")
+                "NEGATION", "NLI_ENTAILMENT", "NLI_PARAPHRASE", "ACTOR_MISMATCH", "SOURCES", "DISPUTED",
+                "SAME_ORIGIN")
 Outcome = tuple[Verdict, float, list[Reason]]
 QtyPair = tuple[quantities.Quantity, quantities.Quantity]
 

@@ -72,16 +72,32 @@ def clash(a: TimeInfo, b: TimeInfo, tolerance_minutes: int) -> str | None:
 
 
 def is_later(date_a: str | None, date_b: str | None) -> bool:
-    """``date_b`` strictly after ``date_a``; partial ISO dates compare only as far as both are precise."""
+    """``date_b`` strictly after ``date_a``: two publication times compare as instants (zones
+    applied), so two reports of one day can be an update; partial dates compare only as far as
+    both are precise."""
     if not date_a or not date_b:
         return False
-    width = min(len(date_a), len(date_b))
+    time_a, time_b = _instant(date_a), _instant(date_b)
+    if time_a and time_b:
+        return time_b > time_a
+    width = min(len(date_a), len(date_b), 10)
     return date_b[:width] > date_a[:width]
+
+
+def _instant(value: str) -> dt.datetime | None:
+    """A date-time (not a bare date) as naive UTC."""
+    if len(value) <= 10:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _parse_iso(date: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(date) if date and len(date) == 10 else None
+        return dt.date.fromisoformat(date[:10]) if date and len(date) >= 10 else None
     except ValueError:
         return None
 

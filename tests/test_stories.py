@@ -1,0 +1,137 @@
+"""Stories: articles grouped by event before claims are compared (checker/stories.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from checker.cli import main
+from checker.config import Settings
+from checker.errors import ClaimcheckError
+from checker.pair import pair_claims
+from checker.pipeline import candidate_pairs
+from checker.stories import StoryIndex, Stories, find_stories, group, published, read_story_file, story_text
+from checker.types import Article, Claim
+from tests.conftest import ROOT
+
+DUTCH = ROOT / "tests" / "data" / "stories_nl.jsonl"  # 10 stories in 10 news domains, 2 outlets each
+
+
+def unit(*rows) -> np.ndarray:
+    v = np.asarray(rows, dtype=np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def at(hour: float) -> dt.datetime:
+    return dt.datetime(2024, 3, 12) + dt.timedelta(hours=hour)
+
+
+def test_group_links_close_vectors_and_keeps_far_ones_apart():
+    vectors = unit([1, 0.1, 0], [1, 0, 0.1], [0, 1, 0], [0.1, 1, 0])
+    assert group(vectors, [None] * 4, threshold=0.9, neighbours=3, window_hours=48) == [0, 0, 1, 1]
+
+
+def test_group_needs_publication_times_within_the_window():
+    vectors = unit([1, 0.1, 0], [1, 0, 0.1], [1, 0.05, 0.05])
+    assert group(vectors, [at(0), at(100), at(60)], threshold=0.9, neighbours=3, window_hours=48) == [0, 1, 1]
+    assert group(vectors, [at(0), at(100), at(60)], threshold=0.9, neighbours=3, window_hours=200) == [0, 0, 0]
+
+
+def test_group_average_linkage_stops_a_chain():
+    """a~b and b~c are close, a and c are not: single linkage would chain all three, average does not."""
+    vectors = unit([1, 0, 0], [1, 0.6, 0], [0.3, 1, 0])
+    labels = group(vectors, [None] * 3, threshold=0.85, neighbours=2, window_hours=48)
+    assert labels[0] != labels[2]
+
+
+def test_published_reads_dates_and_zones():
+    assert published(Article("a", "x", date="2024-03-12T08:10:00+01:00")) == dt.datetime(2024, 3, 12, 7, 10)
+    assert published(Article("a", "x", date="2024-03-12")) == dt.datetime(2024, 3, 12, 12, 0)
+    assert published(Article("a", "x", date="2024-03")) is None
+
+
+def test_story_text_is_title_and_lead():
+    article = Article("a", "Eerste zin. " * 200, title="Kop")
+    text = story_text(article)
+    assert text.startswith("Kop. Eerste zin.") and len(text) <= 1000
+
+
+def test_story_index_grows_and_merges():
+    index = StoryIndex(3, threshold=0.9, neighbours=5, window_hours=48)
+    first = index.place("a", unit([1, 0, 0])[0], at(0))
+    second = index.place("b", unit([0, 1, 0])[0], at(1))
+    assert first != second
+    assert index.place("c", unit([1, 0.05, 0])[0], at(2)) == first
+    assert index.members(first) == ["a", "c"]
+
+
+def test_stories_none_is_one_story():
+    articles = [Article(f"a{i}", "Een zin van een artikel.") for i in range(3)]
+    stories = find_stories(articles, lambda texts: pytest.fail("nothing is embedded"), Settings(stories="none"))
+    assert set(stories.of.values()) == {"story-1"}
+
+
+def test_claims_of_different_stories_are_never_paired():
+    """Even with identical claim vectors, two stories give no pair; inside a story every pair is made."""
+    claims = [Claim(f"art{i}", 0, "Negen gewonden bij een botsing.", 0, 31, "nl") for i in range(4)]
+    vectors = unit(*[[1, 0, 0]] * 4)
+    stories = Stories({"art0": "s1", "art1": "s1", "art2": "s2", "art3": "s2"})
+    pairs = candidate_pairs(claims, vectors, Settings(), stories=stories)
+    assert {(p.a.article_id, p.b.article_id) for p in pairs} == {("art0", "art1"), ("art2", "art3")}
+    assert len(pair_claims(claims, vectors, claims, vectors, top_k=5, threshold=0.0)) == 6  # story-blind
+
+
+def write_json(path: Path, value: object) -> Path:
+    path.write_text(json.dumps(value) if not isinstance(value, str) else value)
+    return path
+
+
+ARTICLES = [Article("a", "x"), Article("b", "y")]
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    ('{"a": "s1", "b": ', "malformed JSON"),
+    ('["a", "b"]', "expected an object"),
+    ('{"a": "s1", "b": "s1", "c": "s2"}', "unknown article 'c'"),
+    ('{"a": "s1", "a": "s2", "b": "s1"}', "mapped twice"),
+    ('{"a": "s1"}', "no story for article 'b'"),
+    ('{"a": "s1", "b": 3}', "non-empty string"),
+])
+def test_story_file_errors(tmp_path, content, why):
+    with pytest.raises(ClaimcheckError) as info:
+        read_story_file(str(write_json(tmp_path / "stories.json", content)), ARTICLES)
+    assert info.value.code == "E216" and why in str(info.value)
+
+
+def test_story_file_missing(tmp_path):
+    with pytest.raises(ClaimcheckError) as info:
+        read_story_file(str(tmp_path / "nope.json"), ARTICLES)
+    assert info.value.code == "E216"
+
+
+def test_cli_bad_story_file_is_one_line_and_exit_2(tmp_path, capsys):
+    articles = tmp_path / "a.jsonl"
+    articles.write_text("".join(json.dumps({"id": i, "text": "Er raakten negen mensen gewond bij het ongeluk."}) + "\n"
+                                for i in ("a", "b")))
+    stories = write_json(tmp_path / "s.json", {"a": "s1", "zz": "s2"})
+    assert main(["verify", str(articles), "--stories", str(stories), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "[E216]" in err[0] and "unknown article 'zz'" in err[0]
+
+
+@pytest.mark.slow
+def test_real_embedder_groups_dutch_news_of_ten_domains(real_models):
+    """Accidents, politics, economy, courts, health, sport, weather, culture, war and science, two
+    outlets each, all published on the same days: every story found, none merged."""
+    rows = [json.loads(line) for line in DUTCH.read_text(encoding="utf-8").splitlines()]
+    articles = [Article(r["id"], r["text"], title=r["title"], date=r["date"], source=r["source"]) for r in rows]
+    stories = find_stories(articles, real_models.embedder.encode, Settings())
+    found = {}
+    for row in rows:
+        found.setdefault(stories.of[row["id"]], set()).add(row["story"])
+    assert all(len(gold) == 1 for gold in found.values())  # no story mixes two events
+    assert len(found) == len({r["story"] for r in rows})  # and none is split
