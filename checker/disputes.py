@@ -49,6 +49,11 @@ class Dispute:
     def claims(self) -> tuple[Claim, ...]:
         return tuple(c for p in self.positions for c in p.claims)
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The reason codes behind the dispute, in order of first use."""
+        return tuple(dict.fromkeys(r.code for f in self.findings for r in f.reasons))
+
 
 def outlet(article: Article | None, article_id: str) -> str:
     """How a reader recognises an article's source: its outlet, else its title, else its id."""

@@ -267,3 +267,28 @@ def test_cli_store_reingesting_the_seeds_leaves_stats_unchanged(real_store):
     proc = claimcheck("ingest", SEEDS, "--store", real_store, "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
     assert stats(real_store) == before
+
+
+@pytest.mark.slow
+def test_cli_store_ci_finds_what_verify_finds_within_stories(tmp_path):
+    """Ten Dutch stories of two outlets each: ingest one outlet of two stories' pairs and everything
+    else, then ``ci`` the two held-back reports; its findings are those ``verify`` makes over all
+    twenty articles that involve them, and none crosses a story."""
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "stories_nl.jsonl").read_text().splitlines()]
+    held = {"ad-a12", "volkskrant-drone"}
+    stored, new = tmp_path / "stored.jsonl", tmp_path / "new.jsonl"
+    stored.write_text("".join(json.dumps(r) + "\n" for r in rows if r["id"] not in held))
+    new.write_text("".join(json.dumps(r) + "\n" for r in rows if r["id"] in held))
+    db = tmp_path / "news.db"
+    assert claimcheck("ingest", stored, "--store", db, "--device", "cpu").returncode == 0
+    assert stats(db)["stories"] == 10
+    ci = claimcheck("ci", new, "--store", db, "--device", "cpu", "--format", "json")
+    verify = claimcheck("verify", stored, new, "--device", "cpu", "--format", "json", "--quiet")
+    assert ci.returncode in (0, 1) and verify.returncode in (0, 1), ci.stderr + verify.stderr
+    gate_findings = {(f["id"], f["verdict"]) for f in json.loads(ci.stdout)["findings"]}
+    report = json.loads(verify.stdout)
+    story = {a["id"]: a["story"] for a in report["articles"]}
+    assert len(set(story.values())) == 10
+    assert all(story[f["claims"][0]["article"]] == story[f["claims"][1]["article"]] for f in report["findings"])
+    expected = {(f["id"], f["verdict"]) for f in report["findings"] if held & {c["article"] for c in f["claims"]}}
+    assert gate_findings == expected and expected

@@ -129,6 +129,14 @@ def run_sql(path, statement: str) -> None:
     conn.close()
 
 
+def query(path, statement: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(statement).fetchall()
+    finally:
+        conn.close()
+
+
 def assert_refused(path, code: str) -> None:
     """Opening ``path`` read-only and read-write both fail with ``code`` and leave the file as it was."""
     before = digest(path)
@@ -271,3 +279,65 @@ def test_store_corrupt_or_foreign_index_is_replaced(db, tmp_path):
         claims, _ = store.claims([7])
         found, _ = store.neighbours(store.claims([7])[1], 1, exclude=set(), min_similarity=0.99)
         assert found == claims
+
+
+def story_entry(article_id: str, axis: int, hour: int = 0) -> Entry:
+    entry = make_entry(article_id, 2, seed=hash(article_id) % 1000)
+    vector = np.zeros(DIM, dtype=np.float32)
+    vector[axis] = 1.0
+    vector[(axis + 1) % DIM] = 0.05 * (hour % 3)
+    article = replace(entry.article, date=f"2024-03-12T{hour:02d}:00+00:00")
+    return replace(entry, article=article, story_vector=unit(vector[None, :])[0])
+
+
+def story_of(db) -> dict[str, int]:
+    with Store.open(db) as store:
+        return dict(store.conn.execute("SELECT id, story_id FROM articles").fetchall())
+
+
+def test_store_places_articles_in_stories_and_merges_them(tmp_path):
+    from checker.config import Settings
+
+    settings = Settings(story_threshold=0.9)
+    db = tmp_path / "s.db"
+    with Store.open(db, write=True) as store:
+        counts = store.add([story_entry("a1", 0, 1), story_entry("b1", 3, 2), story_entry("a2", 0, 3)],
+                           embedder="fake", settings=settings)
+    assert counts["stories"] == 2
+    stories = story_of(db)
+    assert stories["a1"] == stories["a2"] != stories["b1"]
+    # an article between two stories that both clear the threshold with it does not merge them
+    # when the two stories are not close to each other (average linkage)
+    bridge = replace(story_entry("x", 0, 4), story_vector=unit(np.eye(DIM)[[0]] + np.eye(DIM)[[3]])[0])
+    with Store.open(db, write=True) as store:
+        store.add([bridge], embedder="fake", settings=settings)
+        assert store.counts()["stories"] == 3
+    # a later article of story a joins it, ids stay stable
+    with Store.open(db, write=True) as store:
+        store.add([story_entry("a3", 0, 5)], embedder="fake", settings=settings)
+    assert story_of(db)["a3"] == stories["a1"]
+
+
+def test_store_schema_1_migrates_and_backfills_stories(tmp_path):
+    """A store written before stories: migrate adds the columns without touching the claims; the
+    backfill places its articles; the digest of claims and texts is unchanged."""
+    from checker.config import Settings
+
+    db = tmp_path / "old.db"
+    with Store.open(db, write=True) as store:
+        store.add([make_entry("a", 3, seed=1), make_entry("b", 2, seed=2)], embedder="fake")
+    conn = sqlite3.connect(db, isolation_level=None)  # take it back to schema 1, as an older claimcheck wrote it
+    for statement in ("DROP INDEX articles_story", "ALTER TABLE articles DROP COLUMN story_id",
+                      "ALTER TABLE articles DROP COLUMN story_vector", "DROP TABLE stories",
+                      "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
+        conn.execute(statement)
+    conn.close()
+    claims_before = query(db, "SELECT article_id, idx, text_id FROM claims ORDER BY 1, 2")
+    assert_refused(db, "E407")
+    with Store.open(db, write=True, upgrade=True) as store:
+        assert store.version() == 2
+        todo = store.without_story_vector()
+        assert [a.id for a in todo] == ["a", "b"]
+        counts = store.set_story_vectors({"a": np.eye(DIM)[0], "b": np.eye(DIM)[1]}, Settings())
+        assert counts["stories"] == 2 and store.without_story_vector() == []
+    assert query(db, "SELECT article_id, idx, text_id FROM claims ORDER BY 1, 2") == claims_before

@@ -29,7 +29,7 @@ def render(report: Report) -> str:
         at = max(dispute.findings, key=lambda f: (f.verdict == "contradiction", f.score)).a
         sides = " vs ".join(f"{position_label(p)}: \"{p.claims[0].text}\"" for p in dispute.positions)
         title = escape(f"claimcheck {dispute.kind}: {dispute.fact}", prop=True)
-        message = escape(f"{dispute.fact}. {sides}")
+        message = escape(f"{dispute.fact} [{', '.join(dispute.codes)}]. {sides}")
         lines.append(f"::{level} file={escape(paths.get(at.article_id, at.article_id), True)},"
                      f"line={_line(report, at.article_id, at.start)},title={title}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -122,10 +122,19 @@ def build(data: Path, n_articles: int, seed: int = 0) -> tuple[list[dict], list[
     return articles, planted
 
 
+def event_of(article_id: str) -> str:
+    """The event an article of this corpus belongs to (its id starts with the event number)."""
+    return "event-" + article_id.split("_")[0]
+
+
 def write(out: Path, articles: list[dict], planted: list[dict]) -> Path:
+    """``corpus.jsonl``, ``planted.jsonl`` and ``stories.json`` (article id -> event: the corpus's
+    articles are random real sentences, so only their event says which story they are in; verify
+    reads it with ``--stories``)."""
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in (("corpus.jsonl", articles), ("planted.jsonl", planted)):
         (out / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (out / "stories.json").write_text(json.dumps({a["id"]: event_of(a["id"]) for a in articles}, indent=0))
     return out / "corpus.jsonl"
 
 

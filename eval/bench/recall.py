@@ -38,6 +38,8 @@ from checker.ingest import read_articles
 from checker.judge import judge
 from checker.pair import pair_claims
 from checker.pipeline import Models, candidate_pairs, cross_article_pairs
+from checker.stories import Stories
+from eval.bench.corpus import event_of
 from checker.segment import segment
 from checker.types import CandidatePair, Claim
 
@@ -160,7 +162,10 @@ def planted(corpus: Path, planted_pairs: Path, settings: Settings, models: Model
             continue
         keys.append((min(i, j), max(i, j)))
     reference = findings(as_pairs(keys, claims, vectors), index, by_id, settings, models)
-    verify_keys = {(index[p.a.key], index[p.b.key]) for p in candidate_pairs(claims, vectors, settings)}
+    blind_keys = {(index[p.a.key], index[p.b.key]) for p in candidate_pairs(claims, vectors, settings.with_overrides(
+        stories="none"))}
+    stories = Stories({article_id: event_of(article_id) for article_id in by_id})
+    verify_keys = {(index[p.a.key], index[p.b.key]) for p in candidate_pairs(claims, vectors, settings, stories=stories)}
     all_pairs = cross_article_pairs(claims)
 
     def cell(pair_keys: set[Key]) -> dict[str, object]:
@@ -176,7 +181,8 @@ def planted(corpus: Path, planted_pairs: Path, settings: Settings, models: Model
         k = int(needed[math.ceil(share * len(needed)) - 1])
         beyond[f"{share:.0%}"] = dict(k=k, threshold=None, **cell(set(pruned(claims, vectors, index, k, -1.0))))
     return {"claims": len(claims), "all_cross_article_pairs": all_pairs, "pairs": dict(labels),
-            "reference": dict(Counter(reference.values())), "verify_pairing": cell(verify_keys), "grid": grid,
+            "reference": dict(Counter(reference.values())), "verify_pairing": cell(verify_keys),
+            "story_blind_pairing": cell(blind_keys), "grid": grid,
             "k_for_recall": beyond}
 
 

@@ -21,14 +21,20 @@ RUNS = (("seeds", "torch", "local"), ("seeds", "onnx", "local"), ("corpus", "onn
         ("corpus", "onnx", "ray"), ("corpus", "torch", "local"))
 
 
-def verify_run(path: Path, backend: str, engine: str, out: Path) -> dict[str, object]:
+def verify_run(path: Path, backend: str, engine: str, out: Path, stories: Path | None = None) -> dict[str, object]:
     cmd = [sys.executable, "-m", "checker", "verify", str(path), "--format", "json", "--output", str(out),
            "--quiet", "--device", "cpu", "--backend", backend, "--engine", engine]
+    if stories:
+        cmd += ["--stories", str(stories)]
     run = run_measured(cmd)
     report = json.loads(out.read_text()) if out.exists() else {}
     stats = report.get("stats", {})
-    run.update({k: stats.get(k) for k in ("articles", "claims", "candidate_pairs", "nli_calls", "all_cross_article_pairs",
-                                          "agreements", "contradictions", "updates")})
+    run.update({k: stats.get(k) for k in ("articles", "stories", "claims", "candidate_pairs", "nli_calls",
+                                          "all_cross_article_pairs", "agreements", "contradictions", "updates")})
+    if report:
+        story = {a["id"]: a["story"] for a in report["articles"]}
+        run["cross_story_findings"] = sum(story[f["claims"][0]["article"]] != story[f["claims"][1]["article"]]
+                                          for f in report["findings"])
     if stats:
         run["nli_call_share"] = round(stats["candidate_pairs"] / max(1, stats["all_cross_article_pairs"]), 6)
         run["articles_per_minute"] = round(60 * stats["articles"] / run["seconds"], 1)
@@ -63,7 +69,9 @@ def run(corpus_dir: Path, work: Path) -> dict[str, object]:
         verify_run(paths["seeds"], backend, "local", work / f"warmup_{backend}.json")
     for name, backend, engine in RUNS:
         print(f"verify {name} {backend} {engine}", file=sys.stderr, flush=True)
-        results[f"{name}_{backend}_{engine}"] = verify_run(paths[name], backend, engine, work / f"{name}_{backend}_{engine}.json")
+        stories = corpus_dir / "stories.json" if name == "corpus" else None  # its events (eval/bench/corpus.py)
+        results[f"{name}_{backend}_{engine}"] = verify_run(paths[name], backend, engine,
+                                                           work / f"{name}_{backend}_{engine}.json", stories)
     local, ray = finding_set(work / "corpus_onnx_local.json"), finding_set(work / "corpus_onnx_ray.json")
     results["ray_vs_local"] = {
         "findings_local": len(local), "findings_ray": len(ray), "same_ids_and_verdicts": {k: v[0] for k, v in local.items()}
