@@ -57,6 +57,7 @@ def _settings(args: argparse.Namespace):
         nli_model=getattr(args, "nli_model", None), embed_model=getattr(args, "embed_model", None),
         pair_top_k=getattr(args, "top_k", None), pair_threshold=getattr(args, "threshold", None),
         device=getattr(args, "device", None), nli_int8=getattr(args, "int8", None) or None,
+        ner_model=getattr(args, "ner_model", None),
         backend=getattr(args, "backend", None), engine=getattr(args, "engine", None),
         stories=getattr(args, "stories", None) if getattr(args, "stories", None) in STORY_MODES else None,
         ray_address=getattr(args, "address", None))
@@ -106,6 +107,30 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
 
 
+ANALYZE_FORMATS = ("jsonl", "json")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """One record per claim with its facts (entities, quantities, times, negation, source)."""
+    from checker.analyze import EntityTagger, analyze, fact_record
+    from checker.ingest import read_articles
+    from checker.segment import segment
+
+    _check_format(args.format, ANALYZE_FORMATS, "analyze")
+    settings = _settings(args)
+    articles = read_articles(args.paths)
+    claims = segment(articles, settings)
+    tagger = EntityTagger(settings.ner_model, settings.device)
+    facts = analyze(claims, {a.id: a for a in articles}, tagger)
+    records = [fact_record(c, facts[c.key]) for c in claims]
+    if args.format == "json":
+        text = json.dumps({"claims": records}, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    write_output(text, args.output)
+    return ExitCode.CLEAN
+
+
 def cmd_nli(args: argparse.Namespace) -> int:
     from checker.ingest import read_pairs
     from checker.pipeline import load_nli
@@ -127,9 +152,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     from checker import models
 
     if args.action == "list":
-        write_output("".join(f"{name}\t{models.model_path(name)}\n" for name in (models.EMBEDDER, models.NLI)), None)
+        write_output("".join(f"{name}\t{models.model_path(name)}\n" for name in (models.EMBEDDER, *models.SHIPPED)), None)
         return ExitCode.CLEAN
-    name = {"nli": models.NLI, "embed": models.EMBEDDER, "embedder": models.EMBEDDER}.get(args.name, args.name)
+    name = {"nli": models.NLI, "ner": models.NER, "embed": models.EMBEDDER, "embedder": models.EMBEDDER}.get(args.name, args.name)
     path = models.model_path(name, rebuild=args.action == "rebuild")
     write_output(f"{path}\n", None)
     return ExitCode.CLEAN
@@ -164,6 +189,14 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     model_options(v)
     v.set_defaults(func=commands["verify"])
 
+    a = sub.add_parser("analyze", help="the facts of each claim: entities, quantities, times, negation, source")
+    a.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
+    a.add_argument("--format", default="jsonl", help="|".join(ANALYZE_FORMATS) + " (default jsonl)")
+    a.add_argument("--output", "-o", help="write here instead of stdout")
+    a.add_argument("--ner-model", default=None, help="entity tagger: shipped (default), local folder or hub id")
+    a.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+    a.set_defaults(func=commands["analyze"])
+
     n = sub.add_parser("nli", help="score premise/hypothesis pairs (JSONL in, JSONL out)")
     n.add_argument("pairs", help="JSONL file with 'premise' and 'hypothesis', or - for stdin")
     n.add_argument("--batch-size", type=int, default=32)
@@ -173,13 +206,13 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="where the models are: list, path NAME, rebuild NAME")
     m.add_argument("action", choices=["list", "path", "rebuild"])
-    m.add_argument("name", nargs="?", default="nli", help="nli or embed")
+    m.add_argument("name", nargs="?", default="nli", help="nli, ner or embed")
     m.set_defaults(func=commands["models"])
     cli_store.add_parsers(sub)
     return parser
 
 
-COMMANDS: dict[str, Command] = {"verify": cmd_verify, "nli": cmd_nli, "models": cmd_models}
+COMMANDS: dict[str, Command] = {"verify": cmd_verify, "analyze": cmd_analyze, "nli": cmd_nli, "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:

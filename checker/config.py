@@ -37,6 +37,9 @@ class Settings:
     min_claim_words: int = 4
     languages: tuple[str, ...] = ("nl", "en")  # languages with sentence rules; others are an error
 
+    # --- analyze ----------------------------------------------------------------------------
+    ner_model: str = "claimcheck-ner"  # the shipped entity tagger (models/ner), a local folder or a hub id
+
     # --- embed ---------------------------------------------------------------------------
     embed_model: str = "e5-small"  # name in the model registry, a local folder or a hub id
     embed_batch_size: int = 64

@@ -7,6 +7,8 @@ Two models are the project's own:
 * ``claimcheck-nli``: the 3-way NLI cross-encoder trained by ``models/nli/train.py``; the
   repository ships only what differs from the backbone (``models/nli/v1/delta.safetensors``),
   and the full ``AutoModelForSequenceClassification`` folder is rebuilt from both.
+* ``claimcheck-ner``: the Dutch/English entity tagger trained by ``models/ner/train.py``, shipped
+  and rebuilt the same way (``models/ner/v1``, ``AutoModelForTokenClassification``).
 
 A rebuilt folder carries ``claimcheck-build.json`` with the sha256 of its weights; a folder whose
 weights do not match (an interrupted build, a corrupted disk) is rebuilt on the next use.
@@ -32,6 +34,10 @@ logger = logging.getLogger(__name__)
 EMBEDDER = "e5-small"
 NLI = "claimcheck-nli"
 NLI_VERSION = "v1"
+NER = "claimcheck-ner"
+NER_VERSION = "v1"
+# Registered models built from a shipped delta: name -> (package holding it, version folder).
+SHIPPED = {NLI: ("models.nli", NLI_VERSION), NER: ("models.ner", NER_VERSION)}
 BUILD_FILE = "claimcheck-build.json"
 WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 _verified: set[Path] = set()
@@ -45,17 +51,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def shipped_nli_dir() -> Path:
-    """The folder of the shipped NLI delta and its manifest (inside the installed ``models`` package)."""
-    return Path(str(resources.files("models.nli"))) / NLI_VERSION
+def shipped_dir(name: str = NLI) -> Path:
+    """The folder of a shipped delta and its manifest (inside the installed ``models`` package)."""
+    package, version = SHIPPED[name]
+    return Path(str(resources.files(package))) / version
 
 
-def nli_manifest() -> dict:
-    path = shipped_nli_dir() / "manifest.json"
+def manifest(name: str = NLI) -> dict:
+    path = shipped_dir(name) / "manifest.json"
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ClaimcheckError(Errors.E101.format(path=path, why=str(exc))) from exc
+
+
+def nli_manifest() -> dict:
+    return manifest(NLI)
 
 
 def same_backbone(embedder: str, nli: str) -> bool:
@@ -67,13 +78,13 @@ def same_backbone(embedder: str, nli: str) -> bool:
 
 def model_path(name: str, rebuild: bool = False) -> Path:
     """The ready folder of a registered model, built (or rebuilt) into the cache when needed."""
-    builders = {EMBEDDER: _build_embedder, NLI: _build_nli}
-    if name not in builders:
-        raise ClaimcheckError(Errors.E105.format(name=name, known=", ".join(builders)))
-    dest = cache_dir() / (name if name == EMBEDDER else f"{name}-{NLI_VERSION}")
+    if name != EMBEDDER and name not in SHIPPED:
+        raise ClaimcheckError(Errors.E105.format(name=name, known=", ".join([EMBEDDER, *SHIPPED])))
+    dest = cache_dir() / (name if name == EMBEDDER else f"{name}-{SHIPPED[name][1]}")
     source = _source_fingerprint(name)
     if rebuild or not _is_valid(dest, source):
-        _atomic_build(dest, builders[name], source)
+        build = _build_embedder if name == EMBEDDER else lambda folder: _build_from_delta(folder, name)
+        _atomic_build(dest, build, source)
     return dest
 
 
@@ -82,14 +93,14 @@ def _source_fingerprint(name: str) -> str:
     packaged backbone file for both. A folder built from other inputs (an older delta) is stale."""
     e5 = backbone.packaged_e5_path()
     parts = [f"{e5.name}:{e5.stat().st_size}" if e5.exists() else "no-backbone"]
-    if name == NLI:
-        parts.append(nli_manifest()["delta"]["sha256"])
+    if name in SHIPPED:
+        parts.append(manifest(name)["delta"]["sha256"])
     return "/".join(parts)
 
 
 def resolve(name: str) -> str:
     """A registered name to its cache folder; a local folder or hub id is returned unchanged."""
-    if name in (EMBEDDER, NLI):
+    if name == EMBEDDER or name in SHIPPED:
         return str(model_path(name))
     return name
 
@@ -132,20 +143,20 @@ def _build_embedder(dest: Path) -> None:
     backbone.write_sentence_transformer(backbone.read_e5_file(backbone.packaged_e5_path()), dest)
 
 
-def _build_nli(dest: Path) -> None:
+def _build_from_delta(dest: Path, name: str) -> None:
+    """A full Hugging Face folder from the packaged backbone plus a shipped delta (checked first)."""
     import numpy as np
     from safetensors.numpy import load_file, save_file
 
-    manifest = nli_manifest()
-    delta_path = shipped_nli_dir() / manifest["delta"]["file"]
-    if not delta_path.exists() or sha256_file(delta_path) != manifest["delta"]["sha256"]:
+    shipped = manifest(name)
+    delta_path = shipped_dir(name) / shipped["delta"]["file"]
+    if not delta_path.exists() or sha256_file(delta_path) != shipped["delta"]["sha256"]:
         raise ClaimcheckError(Errors.E101.format(path=delta_path, why="missing or checksum mismatch"))
     e5 = backbone.read_e5_file(backbone.packaged_e5_path())
     state = {"bert." + k: v for k, v in backbone.state_dict(e5).items()
-             if "bert." + k in manifest["frozen_from_backbone"] or k in manifest["frozen_from_backbone"]}
+             if "bert." + k in shipped["frozen_from_backbone"] or k in shipped["frozen_from_backbone"]}
     state.update({k: v.astype(np.float32) for k, v in load_file(str(delta_path)).items()})
     save_file(state, str(dest / "model.safetensors"))
-    config = dict(manifest["config"], architectures=["BertForSequenceClassification"])
-    (dest / "config.json").write_text(json.dumps(config, indent=1))
-    backbone.write_tokenizer(e5, dest, max_length=manifest["max_length"])
-    shutil.copy(shipped_nli_dir() / "manifest.json", dest / "claimcheck-manifest.json")
+    (dest / "config.json").write_text(json.dumps(shipped["config"], indent=1))
+    backbone.write_tokenizer(e5, dest, max_length=shipped["max_length"])
+    shutil.copy(shipped_dir(name) / "manifest.json", dest / "claimcheck-manifest.json")

@@ -54,6 +54,26 @@ def tiny_model_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
 
 @pytest.fixture(scope="session")
+def tiny_ner_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 32-wide BERT token classifier with the real e5 tokenizer and the NER labels."""
+    import torch
+    from transformers import BertConfig, BertForTokenClassification
+
+    from checker import backbone
+
+    labels = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+    e5 = backbone.read_e5_file(backbone.packaged_e5_path())
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=int(e5.config["vocab"]), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=512, pad_token_id=1, num_labels=len(labels),
+                     id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)})
+    path = tmp_path_factory.mktemp("tiny") / "ner"
+    BertForTokenClassification(cfg).save_pretrained(path)
+    backbone.write_tokenizer(e5, path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def tiny_models(tiny_model_dirs):
     from checker.embed import Embedder
     from checker.infer import NLIModel

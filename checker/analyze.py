@@ -1,0 +1,167 @@
+"""What can be known about one claim, computed once: named entities, quantities, times, polarity, source.
+
+Between ``segment`` and ``pair``: every later stage reads these facts instead of recomputing them per
+pair. Entities come from the project's trained tagger (``models/ner``: PER, ORG, LOC, MISC, Dutch
+and English), never from a list of names. The tagger reads *words* split as in its CoNLL training
+data (``words``) and labels the first sub-word piece of each word with an IOB2 tag; entity offsets
+point into the article's text, like the claims' own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from checker import models
+from checker.judge import quantities, temporal
+from checker.judge.wording import negated
+from checker.types import Article, Claim
+
+ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
+# CoNLL-style words: runs of letters/digits (with inner hyphens, apostrophes and dots, as in
+# "Abdul-Mahdi", "O'Brien", "2.700"), or any single other non-space character.
+_WORD = re.compile(r"\w+(?:[-'’.&]\w+)*|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    type: str  # one of ENTITY_TYPES
+    start: int  # offsets into the article's text
+    end: int
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """The facts of one claim; ``Claim.key`` is how later stages find them."""
+
+    entities: tuple[Entity, ...] = ()
+    quantities: tuple[quantities.Quantity, ...] = ()
+    times: temporal.TimeInfo | None = None
+    negated: tuple[str, ...] = ()  # negation words of the claim ("niet", "geen", "not")
+    attribution: str | None = None
+
+
+Facts = dict[tuple[str, int], ClaimFacts]
+Tagger = Callable[[list[list[str]]], list[list[str]]]  # words per sentence -> IOB2 tags per word
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word of ``text``, the split the tagger was trained on."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
+def entity_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """IOB2 tags to (first word, end word, type); a stray ``I-`` opens an entity."""
+    found, start, kind = [], None, None
+    for i, tag in enumerate([*tags, "O"]):
+        if start is not None and not (tag.startswith("I-") and tag[2:] == kind):
+            found.append((start, i, kind))
+            start = None
+        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
+            start, kind = i, tag[2:]
+    return found
+
+
+def entities(claims: Sequence[Claim], tag: Tagger) -> list[tuple[Entity, ...]]:
+    """The entities of each claim, offsets into its article's text."""
+    spans = [words(c.text) for c in claims]
+    tags = tag([[c.text[s:e] for s, e in ws] for c, ws in zip(claims, spans)])
+    out = []
+    for claim, ws, claim_tags in zip(claims, spans, tags):
+        found = []
+        for first, end, kind in entity_spans(claim_tags):
+            start, stop = ws[first][0], ws[end - 1][1]
+            found.append(Entity(claim.text[start:stop], kind, claim.start + start, claim.start + stop))
+        out.append(tuple(found))
+    return out
+
+
+def analyze(claims: Sequence[Claim], articles: dict[str, Article], tag: Tagger | None) -> Facts:
+    """The facts of every claim (``tag``: the entity tagger; None leaves entities empty)."""
+    found = entities(claims, tag) if tag is not None else [()] * len(claims)
+    facts = {}
+    for claim, claim_entities in zip(claims, found):
+        article = articles.get(claim.article_id)
+        facts[claim.key] = ClaimFacts(
+            entities=claim_entities,
+            quantities=tuple(quantities.extract(claim.text)),
+            times=temporal.time_info(claim.text, article.date if article else None),
+            negated=tuple(negated(claim.text)),
+            attribution=claim.attribution,
+        )
+    return facts
+
+
+def fact_record(claim: Claim, facts: ClaimFacts) -> dict[str, object]:
+    """A claim and its facts as ``claimcheck analyze`` prints them."""
+    times = facts.times
+    return {
+        "article": claim.article_id, "index": claim.index, "start": claim.start, "end": claim.end,
+        "text": claim.text, "lang": claim.lang,
+        "entities": [{"text": e.text, "type": e.type, "start": e.start, "end": e.end} for e in facts.entities],
+        "quantities": [{"text": q.text, "category": q.category, "low": _number(q.low), "high": _number(q.high),
+                        "bound": q.bound} for q in facts.quantities],
+        "times": None if times is None else {
+            "days": sorted("-".join(f"{p:02d}" if p is not None else "?" for p in day) for day in times.days),
+            "weekdays": sorted(times.weekdays), "clock": [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(times.clock)],
+            "zone": times.zone, "hedged": times.hedged, "revised": times.revised},
+        "negated": list(facts.negated),
+        "attribution": facts.attribution,
+    }
+
+
+def _number(value: float) -> float | int | None:
+    if value == float("inf"):
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+class EntityTagger:
+    """The token-classification model (the shipped ``claimcheck-ner``, a folder or a hub id), loaded once."""
+
+    def __init__(self, name: str = models.NER, device: str | None = None, batch_size: int = 64, max_length: int = 256):
+        import torch
+        from tokenizers import Tokenizer
+        from transformers import AutoModelForTokenClassification
+
+        from checker.embed import default_device
+
+        path = models.resolve(name)
+        self.name = name
+        self.device = default_device(device)
+        self.batch_size, self.max_length = batch_size, max_length
+        self.model = AutoModelForTokenClassification.from_pretrained(path).to(self.device).eval()
+        self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
+        self.tokenizer = Tokenizer.from_file(f"{path}/tokenizer.json")
+        self.pad = int(self.model.config.pad_token_id or 0)
+        torch.set_grad_enabled(False)
+
+    def __call__(self, sentences: list[list[str]]) -> list[list[str]]:
+        import torch
+
+        out: list[list[str]] = [["O"] * len(ws) for ws in sentences]
+        order = sorted((i for i, ws in enumerate(sentences) if ws), key=lambda i: len(sentences[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            encoded = [self.tokenizer.encode(sentences[i], is_pretokenized=True) for i in batch]
+            width = min(self.max_length, max(len(e.ids) for e in encoded))
+            ids = np.full((len(batch), width), self.pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, e in enumerate(encoded):
+                n = min(width, len(e.ids))
+                ids[row, :n], mask[row, :n] = e.ids[:n], 1
+            with torch.inference_mode():
+                logits = self.model(input_ids=torch.from_numpy(ids).to(self.device),
+                                    attention_mask=torch.from_numpy(mask).to(self.device)).logits
+            best = logits.argmax(-1).cpu().numpy()
+            for row, (i, e) in enumerate(zip(batch, encoded)):
+                seen = set()
+                for position, word in enumerate(e.word_ids[:width]):
+                    if word is not None and word not in seen:
+                        seen.add(word)
+                        out[i][word] = self.labels[int(best[row, position])]
+        return out
