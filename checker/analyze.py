@@ -21,9 +21,10 @@ from checker.judge.wording import negated
 from checker.types import Article, Claim
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
-# CoNLL-style words: runs of letters/digits (with inner hyphens, apostrophes and dots, as in
-# "Abdul-Mahdi", "O'Brien", "2.700"), or any single other non-space character.
-_WORD = re.compile(r"\w+(?:[-'’.&]\w+)*|[^\w\s]")
+# CoNLL-style words: runs of letters/digits with inner hyphens and apostrophes ("Abdul-Mahdi",
+# "O'Brien"); with inner dots ("2.700", "U.S.", "o.a.") the final dot belongs to the word; any
+# other non-space character is a word of its own (a sentence's final period too).
+_WORD = re.compile(r"\w+(?:[-'’&]\w+)*(?:\.\w+)+\.?|\w+(?:[-'’&]\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def _settings(args: argparse.Namespace):
         nli_model=getattr(args, "nli_model", None), embed_model=getattr(args, "embed_model", None),
         pair_top_k=getattr(args, "top_k", None), pair_threshold=getattr(args, "threshold", None),
         device=getattr(args, "device", None), nli_int8=getattr(args, "int8", None) or None,
-        ner_model=getattr(args, "ner_model", None),
+        ner_model=getattr(args, "ner_model", None), keep_fragments=getattr(args, "all_sentences", None) or None,
         backend=getattr(args, "backend", None), engine=getattr(args, "engine", None),
         stories=getattr(args, "stories", None) if getattr(args, "stories", None) in STORY_MODES else None,
         ray_address=getattr(args, "address", None))
@@ -194,6 +194,7 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     a.add_argument("--format", default="jsonl", help="|".join(ANALYZE_FORMATS) + " (default jsonl)")
     a.add_argument("--output", "-o", help="write here instead of stdout")
     a.add_argument("--ner-model", default=None, help="entity tagger: shipped (default), local folder or hub id")
+    a.add_argument("--all-sentences", action="store_true", help="headings and fragments too, not only claims")
     a.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
     a.set_defaults(func=commands["analyze"])
 

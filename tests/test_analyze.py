@@ -12,10 +12,10 @@ from checker.types import Article, Claim
 
 
 def test_words_split_like_conll():
-    text = "Premier Abdul-Mahdi (Irak) zei: 2.700 mensen, o.a. in 's-Hertogenbosch."
+    text = "Premier Abdul-Mahdi (Irak) zei: 2.700 mensen, o.a. in de U.S. en 's-Hertogenbosch."
     assert [text[s:e] for s, e in words(text)] == [
-        "Premier", "Abdul-Mahdi", "(", "Irak", ")", "zei", ":", "2.700", "mensen", ",", "o.a", ".", "in", "'",
-        "s-Hertogenbosch", "."]
+        "Premier", "Abdul-Mahdi", "(", "Irak", ")", "zei", ":", "2.700", "mensen", ",", "o.a.", "in", "de", "U.S.",
+        "en", "'", "s-Hertogenbosch", "."]
 
 
 @pytest.mark.parametrize(("tags", "spans"), [

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from checker import backbone
+from checker.analyze import entity_spans
 from models import training
 
 RECIPE = Path(__file__).with_name("recipe.json")
@@ -31,21 +32,29 @@ IGNORE = -100
 
 
 # --------------------------------------------------------------------------- data
-def read_conll(path: Path, tag_column: int = -1) -> list[tuple[list[str], list[str]]]:
-    """Sentences of a CoNLL file as (words, IOB2 tags); ``-DOCSTART-`` lines are dropped.
+def read_documents(path: Path) -> list[list[tuple[list[str], list[str]]]]:
+    """The documents (split at ``-DOCSTART-``) of a CoNLL file, each a list of (words, IOB2 tags).
 
-    IOB1 input (an ``I-`` tag that opens an entity) is converted to IOB2."""
-    sentences, words, tags = [], [], []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines() + [""]:
+    The tag is the last column; IOB1 input (an ``I-`` tag that opens an entity) becomes IOB2."""
+    docs, doc, words, tags = [], [], [], []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines() + ["-DOCSTART-"]:
         parts = line.split()
         if not parts or parts[0] == "-DOCSTART-":
             if words:
-                sentences.append((words, to_iob2(tags)))
+                doc.append((words, to_iob2(tags)))
             words, tags = [], []
+            if parts and doc:
+                docs.append(doc)
+                doc = []
             continue
         words.append(parts[0])
-        tags.append(parts[tag_column])
-    return sentences
+        tags.append(parts[-1])
+    return docs
+
+
+def read_conll(path: Path) -> list[tuple[list[str], list[str]]]:
+    """Every sentence of a CoNLL file, as (words, IOB2 tags)."""
+    return [sentence for doc in read_documents(path) for sentence in doc]
 
 
 def to_iob2(tags: list[str]) -> list[str]:
@@ -59,15 +68,7 @@ def to_iob2(tags: list[str]) -> list[str]:
 
 
 def spans(tags: list[str]) -> set[tuple[int, int, str]]:
-    """IOB2 tags to (first word, end word, type) spans; a stray ``I-`` opens a span."""
-    found, start, kind = set(), None, None
-    for i, tag in enumerate(tags + ["O"]):
-        if start is not None and not (tag.startswith("I-") and tag[2:] == kind):
-            found.add((start, i, kind))
-            start = None
-        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
-            start, kind = i, tag[2:]
-    return found
+    return set(entity_spans(tags))
 
 
 def span_f1(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
@@ -211,11 +212,8 @@ def export(pack_path: Path, run: Path, out: Path) -> None:
     metrics = {split: span_f1(meta["gold"][split], predict_tags(model, meta, pack, split, device))
                for split in meta["gold"]}
     training.log(json.dumps({s: m["ALL"] for s, m in metrics.items()}))
-    manifest = training.write_delta(model, meta, out)
-    manifest.update({"task": "token-classification", "labels": meta["recipe"]["labels"],
-                     "words": "checker.analyze.words", "evaluation": metrics})
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    training.log(f"wrote {out}")
+    training.write_delta(model, meta, out, task="token-classification", words="checker.analyze.words",
+                         evaluation=metrics)
 
 
 def main(argv: list[str] | None = None) -> int:
