@@ -9,13 +9,13 @@ import json
 from checker.pipeline import Report
 from checker.report.records import finding_record
 
-COLUMNS = ["id", "verdict", "score", "similarity", "article_a", "start_a", "end_a", "source_a", "claim_a",
-           "article_b", "start_b", "end_b", "source_b", "claim_b", "reasons"]
+COLUMNS = ["id", "story", "verdict", "score", "similarity", "article_a", "outlet_a", "start_a", "end_a", "source_a",
+           "claim_a", "article_b", "outlet_b", "start_b", "end_b", "source_b", "claim_b", "reasons"]
 
 
 def _records(report: Report) -> list[dict]:
     articles = {a.id: a for a in report.articles}
-    return [finding_record(f, articles) for f in report.findings]
+    return [finding_record(f, articles, report.stories.of.get(f.a.article_id)) for f in report.findings]
 
 
 def render_jsonl(report: Report) -> str:
@@ -28,9 +28,10 @@ def render_csv(report: Report) -> str:
     writer.writerow(COLUMNS)
     for r in _records(report):
         a, b = r["claims"]
-        writer.writerow([r["id"], r["verdict"], r["score"], r["similarity"],
-                         _cell(a["article"]), a["start"], a["end"], _cell(a["source"] or ""), _cell(a["text"]),
-                         _cell(b["article"]), b["start"], b["end"], _cell(b["source"] or ""), _cell(b["text"]),
+        writer.writerow([r["id"], _cell(r["story"] or ""), r["verdict"], r["score"], r["similarity"],
+                         _cell(a["article"]), _cell(a["outlet"] or ""), a["start"], a["end"], _cell(a["source"] or ""),
+                         _cell(a["text"]), _cell(b["article"]), _cell(b["outlet"] or ""), b["start"], b["end"],
+                         _cell(b["source"] or ""), _cell(b["text"]),
                          "; ".join(f"{x['code']}: {x['text']}" for x in r["reasons"])])
     return out.getvalue()
 

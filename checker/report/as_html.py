@@ -80,12 +80,12 @@ def payload(report: Report) -> dict[str, Any]:
     findings = []
     for finding in sorted(report.findings, key=lambda f: (VERDICTS.index(f.verdict), -f.score,
                                                            f.a.key, f.b.key)):
-        record = finding_record(finding, articles)
+        record = finding_record(finding, articles, report.stories.of.get(finding.a.article_id, ""))
         refs = []
         for claim in finding.claims:
             text, start, end = context(claim, articles.get(claim.article_id))
             refs.append([snippets.setdefault(text, len(snippets)), start, end])
-        findings.append(dict(record, context=refs, story=report.stories.of.get(finding.a.article_id, "")))
+        findings.append(dict(record, context=refs))
     titles = {a.id: a.title for a in report.articles if a.title}
     outlets = {a.id: outlet(a, a.id) for a in report.articles}
     return {"findings": findings, "snippets": list(snippets), "titles": titles, "outlets": outlets}

@@ -28,9 +28,10 @@ def finding_key(finding: Finding) -> str:
     return hashlib.sha256("\x1f".join([finding.verdict, *texts]).encode()).hexdigest()[:16]
 
 
-def finding_record(finding: Finding, articles: dict[str, Article]) -> dict[str, object]:
+def finding_record(finding: Finding, articles: dict[str, Article], story: str | None = None) -> dict[str, object]:
     return {
         "id": finding_key(finding),
+        "story": story,
         "verdict": finding.verdict,
         "score": finding.score,
         "similarity": finding.similarity,
