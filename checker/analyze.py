@@ -37,7 +37,7 @@ class Entity:
 
 @dataclass(frozen=True)
 class ClaimFacts:
-    """The facts of one claim; ``Claim.key`` is how later stages find them."""
+    """The facts of one claim (later stages find them by the claim itself: ``Facts``)."""
 
     entities: tuple[Entity, ...] = ()
     quantities: tuple[quantities.Quantity, ...] = ()
@@ -46,7 +46,7 @@ class ClaimFacts:
     attribution: str | None = None
 
 
-Facts = dict[tuple[str, int], ClaimFacts]
+Facts = dict[Claim, ClaimFacts]
 Tagger = Callable[[list[list[str]]], list[list[str]]]  # words per sentence -> IOB2 tags per word
 
 
@@ -87,7 +87,7 @@ def analyze(claims: Sequence[Claim], articles: dict[str, Article], tag: Tagger |
     facts = {}
     for claim, claim_entities in zip(claims, found):
         article = articles.get(claim.article_id)
-        facts[claim.key] = ClaimFacts(
+        facts[claim] = ClaimFacts(
             entities=claim_entities,
             quantities=tuple(quantities.extract(claim.text)),
             times=temporal.time_info(claim.text, article.date if article else None),

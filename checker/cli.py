@@ -122,7 +122,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     claims = segment(articles, settings)
     tagger = EntityTagger(settings.ner_model, settings.device)
     facts = analyze(claims, {a.id: a for a in articles}, tagger)
-    records = [fact_record(c, facts[c.key]) for c in claims]
+    records = [fact_record(c, facts[c]) for c in claims]
     if args.format == "json":
         text = json.dumps({"claims": records}, ensure_ascii=False, indent=2) + "\n"
     else:

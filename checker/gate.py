@@ -35,7 +35,7 @@ from checker.pipeline import Models, Progress, Report, claim_topics, describe_se
 from checker.report.records import finding_key
 from checker.segment import segment_article
 from checker.store import Entry, Store, content_hash
-from checker.stories import Stories, published, story_text
+from checker.stories import Stories, language, published, story_text
 from checker.disputes import find_disputes, mark_same_origin, origins
 from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
@@ -157,8 +157,8 @@ class _NLIProgress:
         self.progress("nli", self.done, self.total)
 
 
-def story_scope(store: Store, articles: list[Article], story_vectors: np.ndarray,
-                settings: Settings) -> tuple[Stories, list[str]]:
+def story_scope(store: Store, articles: list[Article], story_vectors: np.ndarray, settings: Settings,
+                langs: dict[str, str] | None = None) -> tuple[Stories, list[str]]:
     """The stories of the new articles, placed among the stored ones as ``ingest`` would place them
     (in memory: nothing is written), and the stored articles to compare them with: the members of
     their stories and of any story a new article nearly joined (``story_margin``)."""
@@ -170,8 +170,10 @@ def story_scope(store: Store, articles: list[Article], story_vectors: np.ndarray
     near: dict[int, set[int]] = {}
     order = sorted(zip(articles, story_vectors), key=lambda av: (published(av[0]) or dt.datetime.min, av[0].id))
     for article, vector in order:
-        story = scoped.place(article.id, vector, published(article))
-        near[story] = near.get(story, set()) | scoped.uncertain(vector, published(article), story, settings.story_margin)
+        lang = language(article, langs)
+        story = scoped.place(article.id, vector, published(article), lang)
+        near[story] = near.get(story, set()) | scoped.uncertain(vector, published(article), lang, story,
+                                                                  settings.story_margin)
     own = {scoped.story[scoped.ids.index(a.id)] for a in articles}
     final = {s: scoped.merged.get(s, s) for s in own}
     of = {}
@@ -189,7 +191,8 @@ def candidate_pairs(store: Store, articles: list[Article], claims: list[Claim], 
                     story_vectors: np.ndarray, settings: Settings) -> tuple[list[CandidatePair], Stories]:
     """The pairs ``verify`` would make over the new articles plus the stored articles of their stories,
     that hold a new claim (new claim first), and the stories they were made in."""
-    stories, stored_ids = story_scope(store, articles, story_vectors, settings)
+    langs = {c.article_id: c.lang for c in claims}
+    stories, stored_ids = story_scope(store, articles, story_vectors, settings, langs)
     stored, stored_vectors = store.claims_of(stored_ids)
     every = claims + stored
     pairs = pipeline.candidate_pairs(every, np.vstack([vectors, stored_vectors]), settings, topics=topics_of,

@@ -118,7 +118,7 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
     started = time.perf_counter()
     claims = segment(articles, settings)
     vectors = embed([c.text for c in claims])
-    stories = stories or find_stories(articles, embed, settings)
+    stories = stories or find_stories(articles, embed, settings, {c.article_id: c.lang for c in claims})
     pairs = candidate_pairs(claims, vectors, settings, stories=stories)
     done = 0
 

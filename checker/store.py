@@ -38,7 +38,7 @@ from checker import __version__
 from checker.errors import ClaimcheckError, Errors
 from checker.config import Settings
 from checker.report.records import finding_key, finding_record
-from checker.stories import StoryIndex, published
+from checker.stories import StoryIndex, language_code, published
 from checker.types import Article, Claim, Finding
 
 logger = logging.getLogger(__name__)
@@ -328,24 +328,23 @@ class Store:
 
     def _story_index(self, settings: Settings) -> StoryIndex:
         index = StoryIndex.from_settings(self.dim(), settings)
-        rows = self.conn.execute("SELECT id, date, story_vector, story_id FROM articles"
-                                 " WHERE story_id IS NOT NULL ORDER BY id").fetchall()
-        for article_id, date, vector, story in rows:
-            index.add(article_id, np.frombuffer(vector, dtype="<f4"), published(Article(article_id, "", date=date)), story)
+        rows = self.conn.execute(f"SELECT a.id, a.date, a.story_vector, a.story_id, {_LANGUAGE} FROM articles a"
+                                 " WHERE a.story_id IS NOT NULL ORDER BY a.id").fetchall()
+        for article_id, date, vector, story, lang in rows:
+            index.add(article_id, np.frombuffer(vector, dtype="<f4"), _published(date), language_code(lang), story)
         return index
 
     def _assign_stories(self, settings: Settings) -> Counter:
         """Place the articles that have a story vector and no story, in order of publication."""
-        rows = self.conn.execute("SELECT id, date, story_vector FROM articles"
-                                 " WHERE story_id IS NULL AND story_vector IS NOT NULL").fetchall()
+        rows = self.conn.execute(f"SELECT a.id, a.date, a.story_vector, {_LANGUAGE} FROM articles a"
+                                 " WHERE a.story_id IS NULL AND a.story_vector IS NOT NULL").fetchall()
         if not rows:
             return Counter()
         index = self._story_index(settings)
         numbered: dict[int, int] = {}
         counts: Counter = Counter()
-        for article_id, date, vector in sorted(rows, key=lambda r: (published(Article(r[0], "", date=r[1])) or
-                                                                      dt.datetime.min, r[0])):
-            story = index.place(article_id, np.frombuffer(vector, dtype="<f4"), published(Article(article_id, "", date=date)))
+        for article_id, date, vector, lang in sorted(rows, key=lambda r: (_published(r[1]) or dt.datetime.min, r[0])):
+            story = index.place(article_id, np.frombuffer(vector, dtype="<f4"), _published(date), language_code(lang))
             if story < 0 and story not in numbered:
                 numbered[story] = self.conn.execute("INSERT INTO stories (created) VALUES (?)",
                                                     (dt.datetime.now(dt.timezone.utc).isoformat(),)).lastrowid
@@ -605,6 +604,14 @@ class Store:
         key = int(keys.max())
         row = self.conn.execute("SELECT vector FROM texts WHERE id = ?", (key,)).fetchone()
         return row is None or bool(np.allclose(index[key], np.frombuffer(row[0], "<f4"), atol=1e-6))
+
+
+# An article's language: as given, else that of its claims (detected when it was segmented).
+_LANGUAGE = "COALESCE(a.lang, (SELECT c.lang FROM claims c WHERE c.article_id = a.id LIMIT 1))"
+
+
+def _published(date: str | None) -> dt.datetime | None:
+    return published(Article("", "", date=date))
 
 
 def _restore(path: Path, view: bool):

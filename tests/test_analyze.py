@@ -48,7 +48,7 @@ def test_analyze_computes_every_fact_once_per_claim():
     claims = [Claim("a", 0, "Er raakten negen mensen gewond, zegt de politie.", 0, 48, "nl", attribution="de politie"),
               Claim("a", 1, "Niemand werd opgepakt.", 49, 71, "nl")]
     facts = analyze(claims, {"a": article}, tag=None)
-    first, second = facts[("a", 0)], facts[("a", 1)]
+    first, second = facts[claims[0]], facts[claims[1]]
     assert [(q.category, q.low) for q in first.quantities] == [("injured", 9)]
     assert first.attribution == "de politie" and not first.negated
     assert second.negated and not second.quantities

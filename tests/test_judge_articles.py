@@ -9,6 +9,7 @@ from checker.config import Settings
 from checker.ingest import read_articles
 from checker.judge import REASON_CODES
 from checker.pipeline import verify
+from checker.stories import Stories
 from checker.types import Finding
 from tests.conftest import ROOT, SEEDS
 
@@ -20,8 +21,21 @@ IRAQ_WARNED = ("door Teheran te zijn gewaarschuwd", "warned about the attack by 
 
 @pytest.fixture(scope="module")
 def findings(real_models) -> list[Finding]:
+    """All articles report one event (the Al Asad attack, 8-24 January), given as one story, as a
+    CMS would: the week-later injury update is beyond the automatic grouping's 48-hour window."""
     articles = read_articles([str(SEEDS), str(ROOT / "eval" / "articles")])
-    return verify(articles, Settings(device="cpu"), real_models).findings
+    return verify(articles, Settings(device="cpu"), real_models, stories=Stories({a.id: "al-asad" for a in articles})).findings
+
+
+def test_judge_articles_automatic_stories_join_dutch_and_english_reports(real_models):
+    """Left to itself, the grouping puts the English Pentagon report with the Dutch reports of the
+    same night (a cross-language story), and the update of a week later in a story of its own."""
+    articles = read_articles([str(SEEDS), str(ROOT / "eval" / "articles")])
+    report = verify(articles, Settings(device="cpu"), real_models)
+    story = report.stories.of
+    assert story["pentagon_en"] == story["000_045f236b697109b6"] == story["irib_casualties_nl"]
+    assert story["injured_update_en"] != story["injured_update_nl"]
+    assert all(story[f.a.article_id] == story[f.b.article_id] for f in report.findings)
 
 
 def _between(findings: list[Finding], verdict: str, first: tuple[str, ...], second: tuple[str, ...]) -> list[Finding]:

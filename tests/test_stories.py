@@ -48,6 +48,14 @@ def test_group_average_linkage_stops_a_chain():
     assert labels[0] != labels[2]
 
 
+def test_group_raises_the_cosine_of_two_languages():
+    vectors = unit([1, 0.5, 0], [1, 0, 0.5])  # cosine 0.8
+    assert group(vectors, [None] * 2, threshold=0.82, neighbours=1, window_hours=48, langs=["nl", "en"],
+                 bonus=0.04) == [0, 0]
+    assert group(vectors, [None] * 2, threshold=0.82, neighbours=1, window_hours=48, langs=["nl", "nl"],
+                 bonus=0.04) == [0, 1]
+
+
 def test_published_reads_dates_and_zones():
     assert published(Article("a", "x", date="2024-03-12T08:10:00+01:00")) == dt.datetime(2024, 3, 12, 7, 10)
     assert published(Article("a", "x", date="2024-03-12")) == dt.datetime(2024, 3, 12, 12, 0)
@@ -62,10 +70,10 @@ def test_story_text_is_title_and_lead():
 
 def test_story_index_grows_and_merges():
     index = StoryIndex(3, threshold=0.9, neighbours=5, window_hours=48)
-    first = index.place("a", unit([1, 0, 0])[0], at(0))
-    second = index.place("b", unit([0, 1, 0])[0], at(1))
+    first = index.place("a", unit([1, 0, 0])[0], at(0), "nl")
+    second = index.place("b", unit([0, 1, 0])[0], at(1), "nl")
     assert first != second
-    assert index.place("c", unit([1, 0.05, 0])[0], at(2)) == first
+    assert index.place("c", unit([1, 0.05, 0])[0], at(2), "nl") == first
     assert index.members(first) == ["a", "c"]
 
 

@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from checker.config import Settings
 from checker.judge import actors as actor_rules
 from checker.judge import quantities, temporal, wording
 from checker.judge.attribution import same_source
-from checker.types import Article, Finding, Reason, ScoredPair, Verdict
+from checker.types import Article, Claim, Finding, Reason, ScoredPair, Verdict
+
+if TYPE_CHECKING:
+    from checker.analyze import Facts
 
 _NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none)\b|n't\b", re.I)
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
@@ -53,12 +57,21 @@ class Evidence:
     sources: tuple[str | None, str | None]
 
 
-def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Settings) -> Evidence:
-    """Everything the rules know about one scored pair (``articles`` give the dates)."""
+def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Settings, facts: Facts | None = None,
+             roles: dict[Claim, actor_rules.Roles] | None = None) -> Evidence:
+    """Everything the rules know about one scored pair (``articles`` give the dates). ``facts`` and
+    ``roles`` hold what is known of each claim (``checker.analyze``), computed once per claim by
+    ``judge``; without them they are computed here for the two claims."""
+    from checker.analyze import analyze
+
     a, b = scored.pair.a, scored.pair.b
+    if facts is None or a not in facts or b not in facts:
+        facts = analyze([a, b], articles, tag=None)
+    roles = roles or {c: actor_rules.roles(c.text, c.lang) for c in (a, b)}
+    fa, fb = facts[a], facts[b]
     dates = (_date(articles, a.article_id), _date(articles, b.article_id))
-    clashes, matches = quantities.compare(quantities.extract(a.text), quantities.extract(b.text))
-    time_a, time_b = temporal.time_info(a.text, dates[0]), temporal.time_info(b.text, dates[1])
+    clashes, matches = quantities.compare(list(fa.quantities), list(fb.quantities))
+    time_a, time_b = fa.times, fb.times
     p_contradiction = max(scored.forward["contradiction"], scored.backward["contradiction"])
     p_entailment = max(scored.forward["entailment"], scored.backward["entailment"])
     same_language = a.lang == b.lang
@@ -75,7 +88,7 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
         dates=dates,
         time_clash=temporal.clash(time_a, time_b, settings.time_tolerance_minutes),
         same_event=same_event,
-        different_actors=actor_rules.different_actors(actor_rules.roles(a.text, a.lang), actor_rules.roles(b.text, b.lang)),
+        different_actors=actor_rules.different_actors(roles[a], roles[b]),
         negation_differs=bool(_NEGATION.search(a.text)) != bool(_NEGATION.search(b.text)),
         polarity_flip=wording.polarity_flip(a.text, b.text) if same_language else None,
         sources=(a.attribution, b.attribution),
@@ -203,9 +216,17 @@ def _date(articles: dict[str, Article], article_id: str) -> str | None:
     return article.date if article else None
 
 
-def judge(scored: list[ScoredPair], articles: dict[str, Article], settings: Settings) -> list[Finding]:
-    """Findings for every non-neutral pair: contradictions first, then updates, then agreements."""
-    findings = [f for s in scored if (f := decide(s, evidence(s, articles, settings), settings)) is not None]
+def judge(scored: list[ScoredPair], articles: dict[str, Article], settings: Settings,
+          facts: Facts | None = None) -> list[Finding]:
+    """Findings for every non-neutral pair: contradictions first, then updates, then agreements.
+    What is known of each claim (``facts``, actor roles) is computed once, never per pair."""
+    from checker.analyze import analyze
+
+    claims = list(dict.fromkeys(c for s in scored for c in (s.pair.a, s.pair.b)))
+    facts = {**(facts or {}), **analyze([c for c in claims if not facts or c not in facts], articles, tag=None)}
+    roles = {c: actor_rules.roles(c.text, c.lang) for c in claims}
+    findings = [f for s in scored if (f := decide(s, evidence(s, articles, settings, facts, roles), settings))
+                is not None]
     order = {"contradiction": 0, "update": 1, "agreement": 2}
     return sorted(findings, key=lambda f: (order[f.verdict], -f.score, f.a.key, f.b.key))
 
