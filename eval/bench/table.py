@@ -134,8 +134,15 @@ def planted_section(p: dict) -> str:
             f"Cell: recall / share of NLI calls; backend {p['backend']}.\n\n")
     text += grid_table(p["grid"], lambda c: f"{c['recall']:.1%} / {c['nli_call_share']:.3%}")
     v = p["verify_pairing"]
-    text += (f"\n`verify`'s own pairing (k={DEFAULT_K}, t={DEFAULT_THRESHOLD}, plus claims counting the same thing): "
-             f"recall {v['recall']:.1%} ({v['found']}) at {v['nli_call_share']:.3%} of calls.\n\n")
+    text += (f"\n`verify`'s own pairing inside stories (the corpus's events given as `--stories`: all pairs of a "
+             f"story of at most 200, else each claim's 3 nearest in the story, plus claims counting the same thing): "
+             f"recall {v['recall']:.1%} ({v['found']}) at {v['pairs']:,} pairs, {2 * v['pairs']:,} NLI calls, "
+             f"{v['nli_call_share']:.3%} of all cross-article pairs.\n")
+    if "story_blind_pairing" in p:
+        b = p["story_blind_pairing"]
+        text += (f"Story-blind (`--stories none`: k={DEFAULT_K} above t={DEFAULT_THRESHOLD} across the corpus): recall "
+                 f"{b['recall']:.1%} ({b['found']}) at {b['pairs']:,} pairs, {2 * b['pairs']:,} NLI calls.\n")
+    text += "\n"
     text += rows(["planted recall", "k (no threshold)", "pairs", "share of NLI calls", "found"],
                  [[level, c["k"], f"{c['pairs']:,}", f"{c['nli_call_share']:.3%}", c["found"]]
                   for level, c in p["k_for_recall"].items()])
