@@ -289,6 +289,8 @@ def render(result: GateResult, fmt: str) -> str:
 
 def _markdown(result: GateResult, render_report: Callable[[Report], str]) -> str:
     """The markdown report, cut to fit one comment (agreements, listed last, go first), and the result."""
+    from checker.report import as_markdown
+
     listed = shown = result.report.findings
     while True:
         text = render_report(replace(result.report, findings=shown))
@@ -304,7 +306,7 @@ def _markdown(result: GateResult, render_report: Callable[[Report], str]) -> str
     if result.baselined:
         lines.append(f"Accepted by the baseline: {len(result.baselined)}.")
     if result.stale:
-        lines.append(f"Stale baseline entries (match no finding): {', '.join(f'`{k}`' for k in result.stale)}.")
+        lines.append(f"Stale baseline entries (match no finding): {', '.join(as_markdown.code(k) for k in result.stale)}.")
     return text + "\n".join(lines) + "\n"
 
 

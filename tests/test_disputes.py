@@ -101,3 +101,21 @@ def test_verify_four_outlets_on_one_accident(real_models, tmp_path, capsys, monk
     assert {"NOS", "ND"} in sides and any({"AD", "RTL"} <= side for side in sides)
     nos_origin = {a["id"]: a["origin"] for a in doc["articles"]}
     assert nos_origin["nd"] == nos_origin["nos"]
+
+
+def test_markdown_is_inert_in_a_pull_request_comment():
+    """Ids, outlets and claims cannot open HTML, mention people, link issues or leave a code span."""
+    from checker.report.as_markdown import code, text
+
+    hostile = "<img src=x onerror=alert(1)> @octocat see #12 `x` [a](http://e.vil)"
+    rendered = text(hostile)
+    assert "<img" not in rendered and "&lt;img" in rendered
+    assert "@octocat" not in rendered and "#12" not in rendered and "[a](" not in rendered
+    assert code("id`` with ticks") == "```id`` with ticks```" and code("plain") == "`plain`"
+    articles, findings = four_reports()
+    articles[0] = Article("nos", articles[0].text, source="@nos <b>NOS</b>", date=articles[0].date)
+    stories = Stories({a.id: "s1" for a in articles})
+    origin = origins(articles, stories)
+    report = Report(articles, [], findings, stories, find_disputes(findings, articles, stories, origin), origin)
+    markdown = RENDERERS["markdown"](report)
+    assert "<b>" not in markdown and "@nos" not in markdown

@@ -3,6 +3,7 @@ finding grouped by article pair, both claims quoted with outlet, title and time.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from checker.disputes import Dispute, outlet
@@ -12,44 +13,64 @@ from checker.types import Article, Claim, Finding
 
 _ORDER = {"contradiction": 0, "update": 1, "agreement": 2}
 _TITLE = {"contradiction": "Contradiction", "update": "Update", "agreement": "Agreement"}
+# Inline Markdown punctuation; the texts never start a line (a prefix always comes first), so
+# list, heading and quote markers need no escape.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]#|~])")
 
 
-def _quote(text: str) -> str:
-    return "> " + " ".join(text.split()).replace("|", "\\|")
+def text(value: str) -> str:
+    """Article text, titles, ids and reasons as inert GitHub-flavoured Markdown (a report is posted
+    as a pull-request comment): one line, HTML as entities, Markdown punctuation escaped, and
+    ``@name`` / ``#123`` kept from pinging people or linking issues (a word joiner after ``@``/``#``)."""
+    value = " ".join(value.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _MARKDOWN.sub(r"\\\1", value)
+    return value.replace("@", "@\u2060").replace("\\#", "\\#\u2060")
+
+
+def code(value: str) -> str:
+    """An id as a code span that no backtick inside it can close (CommonMark: a longer fence)."""
+    value = " ".join(value.split()).replace("@", "@\u2060")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
+    pad = " " if value[:1] == "`" or value[-1:] == "`" else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _quote(value: str) -> str:
+    return "> " + text(value)
 
 
 def describe_article(article_id: str, article: Article | None) -> str:
     """"NOS — Title (2020-01-08T07:10)" with the id in code, so a reader sees outlets, not file names."""
     if article is None:
-        return f"`{article_id}`"
+        return code(article_id)
     parts = [outlet(article, article_id)]
     if article.title and article.title != parts[0]:
         parts.append(article.title)
-    when = f" ({article.date})" if article.date else ""
-    return f"{' — '.join(parts)}{when} `{article_id}`"
+    when = f" ({text(article.date)})" if article.date else ""
+    return f"{' — '.join(text(p) for p in parts)}{when} {code(article_id)}"
 
 
 def render_finding(finding: Finding, articles: dict[str, Article] | None = None) -> list[str]:
     articles = articles or {}
     lines = [f"**{_TITLE[finding.verdict]}** (score {finding.score:.2f})", ""]
     for claim in finding.claims:
-        source = f" — according to {claim.attribution}" if claim.attribution else ""
+        source = f" — according to {text(claim.attribution)}" if claim.attribution else ""
         lines += [f"{describe_article(claim.article_id, articles.get(claim.article_id))} [{claim.start}:{claim.end}]"
                   f"{source}", "", _quote(claim.text), ""]
     for reason in finding.reasons:
-        lines.append(f"- `{reason.code}`: {reason.text}")
+        lines.append(f"- {code(reason.code)}: {text(reason.text)}")
     return lines + [""]
 
 
 def render_dispute(number: int, dispute: Dispute, articles: dict[str, Article]) -> list[str]:
     kind = "Update" if dispute.kind == "update" else "Contradiction"
-    lines = [f"### {number}. {kind}: {dispute.fact}", "", f"Story `{dispute.story}`.", ""]
+    lines = [f"### {number}. {kind}: {text(dispute.fact)}", "", f"Story {code(dispute.story)}.", ""]
     arrow = " → " if dispute.kind == "update" else ""
     for k, position in enumerate(dispute.positions):
         first: Claim = position.claims[0]
         lead = arrow if k and arrow else ""
-        lines += [f"- {lead}**{position_label(position)}**"
-                  + (f" (first {position.first_published})" if position.first_published else ""), "",
+        lines += [f"- {lead}**{text(position_label(position))}**"
+                  + (f" (first {text(position.first_published)})" if position.first_published else ""), "",
                   "  " + _quote(first.text), ""]
     return lines
 

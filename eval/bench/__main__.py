@@ -50,6 +50,7 @@ PARTS = {
     "quant": lambda corpus_dir, data, work: quant.run(speed.corpus_texts(corpus_dir / "corpus.jsonl", 1000, seed=1)[1], work),
     "speed": lambda corpus_dir, data, work: speed.run(corpus_dir / "corpus.jsonl", data, work),
     "verify": lambda corpus_dir, data, work: verify_runs.run(corpus_dir, work),
+    "stories": lambda corpus_dir, data, work: verify_runs.stories(corpus_dir, work),
     "recall": recall_part,
     "planted": planted_part,
 }

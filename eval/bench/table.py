@@ -149,6 +149,19 @@ def planted_section(p: dict) -> str:
     return text
 
 
+def stories_section(s: dict) -> str:
+    runs = {k: v for k, v in s.items() if k.startswith("corpus_")}
+    text = ("## verify inside stories (the corpus's events as `--stories`)\n\n"
+            + rows(["run", "seconds", "peak RSS MB", "stories", "NLI calls", "findings across stories"],
+                   [[name, run["seconds"], run.get("peak_rss_mb"), run.get("stories"), run.get("nli_calls"),
+                     run.get("cross_story_findings")] for name, run in runs.items()]))
+    for name, planted in s.items():
+        if name.startswith("planted_"):
+            text += f"\nPlanted pairs ({name.removeprefix('planted_')}): " + ", ".join(
+                f"{label} {c.get('as_expected', 0)}/{c['planted']}" for label, c in planted.items()) + "\n"
+    return text
+
+
 def render(results: Path) -> str:
     docs = load(results)
     text = "# Benchmarks\n\nReproduce: `python -m eval.bench --data ../shared/data` (eval/bench/README.md).\n\n"
@@ -160,5 +173,6 @@ def render(results: Path) -> str:
         versions = next(iter(docs.values()))["machine"]["versions"]
         text += "- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v) + "\n\n"
     text += "## Targets\n\n" + rows(["target", "measured", "status"], targets(docs)) + "\n"
-    sections = {"speed": speed_section, "verify": verify_section, "planted": planted_section, "recall": recall_section}
+    sections = {"speed": speed_section, "verify": verify_section, "stories": stories_section, "planted": planted_section,
+                "recall": recall_section}
     return text + "\n".join(section(docs[name]["result"]) for name, section in sections.items() if name in docs)

@@ -79,3 +79,21 @@ def run(corpus_dir: Path, work: Path) -> dict[str, object]:
             (abs(local[k][1] - ray[k][1]) for k in local.keys() & ray.keys()), default=0.0)}
     results["planted_onnx_local"] = planted_found(work / "corpus_onnx_local.json", corpus_dir / "planted.jsonl")
     return results
+
+
+# (backend, engine) of the runs of the ``stories`` part: the corpus inside its stories (issue 12)
+STORY_RUNS = (("torch", "local"), ("onnx", "local"))
+
+
+def stories(corpus_dir: Path, work: Path) -> dict[str, object]:
+    """``verify`` on the corpus with its events as stories (``--stories``): time, peak RSS, NLI calls,
+    planted pairs found, and findings between articles of different stories (there must be none)."""
+    results: dict[str, object] = {}
+    for backend, engine in STORY_RUNS:
+        verify_run(ROOT / "seeds", backend, engine, work / f"warmup_{backend}.json")
+        out = work / f"stories_{backend}_{engine}.json"
+        print(f"verify corpus in stories {backend} {engine}", file=sys.stderr, flush=True)
+        results[f"corpus_{backend}_{engine}"] = verify_run(corpus_dir / "corpus.jsonl", backend, engine, out,
+                                                           corpus_dir / "stories.json")
+        results[f"planted_{backend}_{engine}"] = planted_found(out, corpus_dir / "planted.jsonl")
+    return results
