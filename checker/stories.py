@@ -35,6 +35,8 @@ from checker.types import Article
 
 LEAD_CHARS = 1000  # title + this much of the body represent an article (eval/results/stories_eval.json)
 _CHUNK = 2048
+EXACT_UP_TO = 20_000  # articles grouped with exact neighbours; above, an HNSW index (usearch)
+CANDIDATES = 4  # approximate neighbours fetched per neighbour kept
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,28 @@ def _differ(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and a != b
 
 
+def _approximate_neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``CANDIDATES * k`` nearest rows from an HNSW index (usearch): near-linear in the
+    number of articles. More candidates than ``k`` are kept because the window and the language
+    bonus re-rank them."""
+    from usearch.index import Index
+
+    index = Index(ndim=vectors.shape[1], metric="cos", dtype="f32", expansion_search=256)
+    index.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32))
+    count = min(len(vectors), CANDIDATES * k + 1)
+    found = index.search(np.ascontiguousarray(vectors, dtype=np.float32), count)
+    keys = np.asarray(found.keys, dtype=np.int64).reshape(len(vectors), -1)
+    own = np.arange(len(vectors))[:, None]
+    return np.where(keys < 0, own, keys)  # a missing neighbour (fewer found) points at the row itself
+
+
 def group(vectors: np.ndarray, times: Sequence[dt.datetime | None], *, threshold: float, neighbours: int,
-          window_hours: float, langs: Sequence[str | None] | None = None, bonus: float = 0.0) -> list[int]:
+          window_hours: float, langs: Sequence[str | None] | None = None, bonus: float = 0.0,
+          exact_up_to: int = EXACT_UP_TO) -> list[int]:
     """A group number per row of ``vectors`` (L2-normalised), numbered in order of first row;
-    ``langs`` with ``bonus`` raise the cosine of two articles in different languages."""
+    ``langs`` with ``bonus`` raise the cosine of two articles in different languages. Up to
+    ``exact_up_to`` articles the neighbours are exact (chunked, never an n x n matrix in memory);
+    above, an HNSW index finds them."""
     n = len(vectors)
     if n == 0:
         return []
@@ -120,20 +140,21 @@ def group(vectors: np.ndarray, times: Sequence[dt.datetime | None], *, threshold
     stamps = np.asarray([t.timestamp() if t else np.nan for t in times], dtype=np.float64)
     links: list[tuple[float, int, int]] = []
     k = min(neighbours, n - 1)
+    candidates = _approximate_neighbours(vectors, k) if n > exact_up_to else None
     for start in range(0, n, _CHUNK) if k > 0 else ():
-        sims = vectors[start : start + _CHUNK] @ vectors.T
-        block = codes[start : start + _CHUNK, None]
-        sims += bonus * ((block != codes[None, :]) & (block != "") & (codes[None, :] != ""))
-        rows = np.arange(len(sims))
-        sims[rows, rows + start] = -np.inf
-        gap = np.abs(stamps[start : start + _CHUNK, None] - stamps[None, :]) / 3600.0
+        rows = np.arange(start, min(n, start + _CHUNK))
+        cols = candidates[rows] if candidates is not None else np.arange(n)[None, :]  # exact: every row, broadcast
+        sims = np.einsum("rd,rcd->rc", vectors[rows], vectors[cols]) if candidates is not None else vectors[rows] @ vectors.T
+        sims += bonus * ((codes[rows, None] != codes[cols]) & (codes[rows, None] != "") & (codes[cols] != ""))
+        sims[cols == rows[:, None]] = -np.inf
+        gap = np.abs(stamps[rows, None] - stamps[cols]) / 3600.0
         sims[gap > window_hours] = -np.inf  # NaN gaps (an undated article) compare False: no limit
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        for row in range(len(sims)):
-            for col in top[row]:
-                if sims[row, col] >= threshold:
-                    i, j = sorted((start + row, int(col)))
-                    links.append((float(sims[row, col]), i, j))
+        for row in range(len(rows)):
+            for position in top[row]:
+                if sims[row, position] >= threshold:
+                    i, j = sorted((int(rows[row]), int(cols[row if len(cols) > 1 else 0, position])))
+                    links.append((float(sims[row, position]), i, j))
     parent = list(range(n))
     members = {i: Members(vectors[i], langs[i]) for i in range(n)}
 
