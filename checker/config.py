@@ -7,6 +7,7 @@ default. The measurements named here are reproducible with the commands in ``eva
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -153,6 +154,8 @@ class Settings:
                 raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value!r} is not one of {', '.join(choices)}"))
         for name, (low, high) in RANGES.items():
             value = getattr(settings, name)
+            if isinstance(value, bool) or not math.isfinite(value):
+                raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value} is not a finite number"))
             if value < low or (high is not None and value > high):
                 bounds = f"at least {low}" if high is None else f"between {low} and {high}"
                 raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value} is not {bounds}"))

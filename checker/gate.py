@@ -333,9 +333,10 @@ def load_baseline(path: str) -> dict[str, dict]:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ClaimcheckError(Errors.E213.format(path=file, why=exc.strerror)) from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ClaimcheckError(Errors.E405.format(path=file, why=f"not JSON ({exc})")) from exc
-    if not isinstance(doc, dict) or doc.get("version") != BASELINE_VERSION:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, a 5,000-digit number
+        raise ClaimcheckError(Errors.E405.format(path=file, why=f"not JSON ({type(exc).__name__})")) from exc
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if type(version) is not int or version != BASELINE_VERSION:  # noqa: E721 - true is not 1
         found = doc.get("version") if isinstance(doc, dict) else None
         raise ClaimcheckError(Errors.E405.format(path=file, why=f"version {found!r}, expected {BASELINE_VERSION}"))
     items = doc.get("findings")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import re
@@ -14,6 +15,9 @@ from checker.errors import ClaimcheckError, Errors
 from checker.types import Article
 
 SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
+# Byte-order marks of the UTF-16/32 encodings (UTF-32 first: its little-endian mark starts with UTF-16's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
 # "date 2020-01" at the very start; the body may follow on the same line (as in seeds/).
 _DATE_PREFIX = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*\n?", re.IGNORECASE)
 _ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -104,12 +108,15 @@ def _decode(data: bytes, where: str) -> str:
         raise ClaimcheckError(Errors.E208.format(path=where, size=len(data), limit=LIMITS.max_input_bytes))
     if not data.strip():
         raise ClaimcheckError(Errors.E202.format(path=where))
-    if b"\x00" in data[:8192]:
+    codec = next((name for bom, name in _BOMS if data.startswith(bom)), None)  # UTF-16/32 text carries a BOM
+    if codec is None and b"\x00" in data[:8192]:
         raise ClaimcheckError(Errors.E203.format(path=where))
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec or "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ClaimcheckError(Errors.E204.format(path=where, offset=exc.start)) from exc
+    if not text.strip():
+        raise ClaimcheckError(Errors.E202.format(path=where))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -137,6 +144,9 @@ def jsonl_records(text: str, where: str) -> Iterator[tuple[int, dict]]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=exc.msg)) from exc
+        except (ValueError, RecursionError) as exc:  # a number of over 4,300 digits; nesting too deep
+            why = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long to read"
+            raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=why)) from exc
         if not isinstance(record, dict):
             raise ClaimcheckError(Errors.E205.format(path=where, line=number, why="not a JSON object"))
         yield number, record
@@ -164,7 +174,7 @@ def parse_jsonl(text: str, where: str) -> Iterator[Article]:
     for number, record in jsonl_records(text, where):
         for required in ("id", "text"):
             value = record.get(required)
-            if isinstance(value, int) and required == "id":
+            if type(value) is int and required == "id" and abs(value) < 10**18:  # noqa: E721 - not true/false
                 record["id"] = str(value)
             elif not isinstance(value, str) or not value.strip():
                 raise ClaimcheckError(Errors.E206.format(path=where, line=number, field=required))

@@ -38,6 +38,7 @@ def sentencizer(lang: str):  # -> spacy.Language
     from spacy.symbols import ORTH
 
     nlp = spacy.blank(lang)
+    nlp.max_length = LIMITS.max_input_bytes + 1  # one paragraph may be a whole file (spaCy's default: 1,000,000)
     for abbreviation in ABBREVIATIONS.get(lang, []):
         for form in {abbreviation, abbreviation.capitalize(), abbreviation.upper()}:
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])

@@ -44,6 +44,8 @@ def test_cli_verify_markdown_to_output_file(tiny_args, tmp_path, capsys):
     (["verify", str(SEEDS), "--top-k", "x"], "E303"),
     (["verify", str(SEEDS), "--top-k", "0"], "E303"),
     (["verify", str(SEEDS), "--threshold", "1.5"], "E303"),
+    (["verify", str(SEEDS), "--threshold", "nan"], "E303"),
+    (["verify", str(SEEDS), "--threshold", "-inf"], "E303"),
     (["nli", "missing.jsonl"], "E201"),
     (["models", "path", "bogus"], "E105"),
 ])
@@ -116,3 +118,14 @@ def test_cli_progress_only_on_a_terminal_and_not_with_quiet(monkeypatch, capsys)
     update("nli", 10, 10)
     captured = capsys.readouterr()
     assert captured.out == "" and "nli:" in captured.err and "/10" in captured.err
+
+
+def test_cli_segment_reads_a_line_longer_than_spacy_allows():
+    """One 2 MB paragraph without punctuation is cut into claims, not an internal error."""
+    from checker.config import Settings
+    from checker.segment import segment
+    from checker.types import Article
+
+    text = ("woord " * 350_000).strip()
+    claims = segment([Article("long", text, lang="nl")], Settings())
+    assert claims and all(len(c.text) <= 1000 and text[c.start:c.end] == c.text for c in claims)

@@ -209,6 +209,9 @@ def test_gate_render_formats(db, settings, tiny_models, monkeypatch):
     (None, "E201"),
     ("{not json", "E405"),
     ('{"version": 2, "findings": []}', "E405"),
+    ('{"version": true, "findings": []}', "E405"),
+    ('{"version": 1.0, "findings": []}', "E405"),
+    ('{"version": ' + "1" * 5000 + ', "findings": []}', "E405"),
     ('[1, 2]', "E405"),
     ('{"version": 1, "findings": [{"verdict": "contradiction"}]}', "E405"),
 ])

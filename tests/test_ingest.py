@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import io
 import json
 import sys
@@ -132,3 +134,28 @@ def test_ingest_bad_date_names_the_article_and_field(tmp_path):
     with pytest.raises(ClaimcheckError) as excinfo:
         read_articles([str(path)])
     assert "ongeluk-a12" in str(excinfo.value) and "'date'" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_ingest_reads_utf16_and_utf32_with_a_bom(tmp_path, encoding):
+    path = tmp_path / "a.txt"
+    body = "date 2024-03-12\nIn Zürich raakten négen mensen gewond."
+    data = body.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    path.write_bytes(data)
+    (article,) = read_articles([str(path)])
+    assert article.text == "In Zürich raakten négen mensen gewond." and article.date == "2024-03-12"
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ('{"id": true, "text": "Een zin."}', "'id'"),
+    ('{"id": ' + "9" * 5000 + ', "text": "Een zin."}', "too long"),
+    ("[" * 100000 + "]" * 100000, "nested"),
+])
+def test_ingest_rejects_odd_ids_and_hostile_json(tmp_path, line, why):
+    path = tmp_path / "a.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(ClaimcheckError) as excinfo:
+        read_articles([str(path)])
+    assert _code(excinfo) in ("E205", "E206") and why in str(excinfo.value)

@@ -21,7 +21,7 @@ RUNS = (("seeds", "torch", "local"), ("seeds", "onnx", "local"), ("corpus", "onn
         ("corpus", "onnx", "ray"), ("corpus", "torch", "local"))
 
 
-def verify_run(path: Path, backend: str, engine: str, out: Path, stories: Path | None = None) -> dict[str, object]:
+def verify_run(path: Path, backend: str, engine: str, out: Path, stories: Path | str | None = None) -> dict[str, object]:
     cmd = [sys.executable, "-m", "checker", "verify", str(path), "--format", "json", "--output", str(out),
            "--quiet", "--device", "cpu", "--backend", backend, "--engine", engine]
     if stories:
@@ -96,4 +96,7 @@ def stories(corpus_dir: Path, work: Path) -> dict[str, object]:
         results[f"corpus_{backend}_{engine}"] = verify_run(corpus_dir / "corpus.jsonl", backend, engine, out,
                                                            corpus_dir / "stories.json")
         results[f"planted_{backend}_{engine}"] = planted_found(out, corpus_dir / "planted.jsonl")
+    # the same corpus story-blind, on the same machine: what verify cost before stories
+    results["corpus_onnx_local_story_blind"] = verify_run(corpus_dir / "corpus.jsonl", "onnx", "local",
+                                                          work / "stories_onnx_blind.json", "none")
     return results
