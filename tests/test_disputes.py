@@ -119,3 +119,12 @@ def test_markdown_is_inert_in_a_pull_request_comment():
     report = Report(articles, [], findings, stories, find_disputes(findings, articles, stories, origin), origin)
     markdown = RENDERERS["markdown"](report)
     assert "<b>" not in markdown and "@nos" not in markdown
+
+
+def test_markdown_names_each_article_once_and_counts_in_words():
+    from checker.report.as_markdown import describe_article, summary_line
+
+    assert describe_article("a1", Article("a1", "x", date="2020-01")) == "`a1` (2020-01)"
+    assert describe_article("a1", Article("a1", "x", source="NOS", title="Kop")) == "NOS — Kop `a1`"
+    report = Report([Article("a1", "x")], [], [], stats={"articles": 1, "stories": 1, "claims": 1})
+    assert summary_line(report).startswith("1 article in 1 story, 1 claim: 0 disputes;")

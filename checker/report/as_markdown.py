@@ -43,11 +43,10 @@ def describe_article(article_id: str, article: Article | None) -> str:
     """"NOS — Title (2020-01-08T07:10)" with the id in code, so a reader sees outlets, not file names."""
     if article is None:
         return code(article_id)
-    parts = [outlet(article, article_id)]
-    if article.title and article.title != parts[0]:
-        parts.append(article.title)
+    parts = [p for p in dict.fromkeys([outlet(article, article_id), article.title]) if p and p != article_id]
     when = f" ({text(article.date)})" if article.date else ""
-    return f"{' — '.join(text(p) for p in parts)}{when} {code(article_id)}"
+    named = " — ".join(text(p) for p in parts)
+    return f"{named}{when} {code(article_id)}" if named else f"{code(article_id)}{when}"
 
 
 def render_finding(finding: Finding, articles: dict[str, Article] | None = None) -> list[str]:
@@ -77,10 +76,14 @@ def render_dispute(number: int, dispute: Dispute, articles: dict[str, Article]) 
 
 def summary_line(report: Report) -> str:
     s = report.stats
-    stories = f" in {s['stories']} stories" if s.get("stories") else ""
-    return (f"{s.get('articles', 0)} articles{stories}, {s.get('claims', 0)} claims: "
-            f"{len(report.disputes)} disputes; {s.get('contradictions', 0)} contradictions, "
-            f"{s.get('updates', 0)} updates, {s.get('agreements', 0)} agreements between claim pairs.")
+    stories = f" in {_count(s['stories'], 'story', 'stories')}" if s.get("stories") else ""
+    return (f"{_count(s.get('articles', 0), 'article')}{stories}, {_count(s.get('claims', 0), 'claim')}: "
+            f"{_count(len(report.disputes), 'dispute')}; {_count(s.get('contradictions', 0), 'contradiction')}, "
+            f"{_count(s.get('updates', 0), 'update')}, {_count(s.get('agreements', 0), 'agreement')} between claim pairs.")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def render(report: Report) -> str:
