@@ -128,8 +128,12 @@ class EntityTagger:
         import torch
         from tokenizers import Tokenizer
         from transformers import AutoModelForTokenClassification
+        from transformers.utils import logging as hf_logging
 
         from checker.embed import default_device
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
 
         path = models.resolve(name)
         self.name = name
@@ -142,6 +146,32 @@ class EntityTagger:
         torch.set_grad_enabled(False)
 
     def __call__(self, sentences: list[list[str]]) -> list[list[str]]:
+        """IOB2 tags per word; a sentence longer than ``max_length`` pieces is tagged in windows."""
+        windows, owners = [], []
+        for i, ws in enumerate(sentences):
+            for start, end in self._windows(ws):
+                windows.append(ws[start:end])
+                owners.append(i)
+        tags = self._tag(windows)
+        out: list[list[str]] = [[] for _ in sentences]
+        for owner, window_tags in zip(owners, tags):
+            out[owner].extend(window_tags)
+        return out
+
+    def _windows(self, words: list[str]) -> list[tuple[int, int]]:
+        """Consecutive word ranges of at most ``max_length - 2`` pieces each (at least one word)."""
+        if not words:
+            return [(0, 0)]
+        lengths = [len(self.tokenizer.encode(w, add_special_tokens=False).ids) or 1 for w in words]
+        ranges, start, used = [], 0, 0
+        for i, n in enumerate(lengths):
+            if used + n > self.max_length - 2 and i > start:
+                ranges.append((start, i))
+                start, used = i, 0
+            used += n
+        return ranges + [(start, len(words))]
+
+    def _tag(self, sentences: list[list[str]]) -> list[list[str]]:
         import torch
 
         out: list[list[str]] = [["O"] * len(ws) for ws in sentences]

@@ -73,3 +73,28 @@ def test_cli_analyze_prints_one_record_per_claim(tiny_ner_dir, tmp_path, capsys)
     assert first["quantities"][0]["low"] == 9 and first["quantities"][0]["category"] == "injured"
     assert set(first) >= {"entities", "times", "negated", "attribution", "end", "lang"}
     assert main(["analyze", str(path), "--ner-model", str(tiny_ner_dir), "--format", "xml"]) == 2
+
+
+@pytest.mark.slow
+def test_shipped_tagger_finds_people_places_and_organisations(tmp_path, capsys):
+    """The real claimcheck-ner through `claimcheck analyze`, on sentences of several news domains."""
+    sentences = {
+        "politiek": "Burgemeester Femke Halsema van Amsterdam sprak woensdag met minister Hugo de Jonge in Den Haag.",
+        "sport": "Ajax verloor zondag in Eindhoven met 2-1 van PSV door twee doelpunten van Luuk de Jong.",
+        "gezondheid": "Volgens het RIVM is de griepgolf voorbij, meldt directeur Jaap van Dissel.",
+        "world": "German chancellor Olaf Scholz met Emmanuel Macron in Paris on Tuesday to discuss Ukraine.",
+    }
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps({"id": k, "text": v, "lang": "en" if k == "world" else "nl"}) + "\n"
+                            for k, v in sentences.items()))
+    assert main(["analyze", str(path), "--device", "cpu"]) == 0
+    found = {}
+    for line in capsys.readouterr().out.splitlines():
+        record = json.loads(line)
+        found[record["article"]] = {(e["text"], e["type"]) for e in record["entities"]}
+        for e in record["entities"]:
+            assert sentences[record["article"]][e["start"]:e["end"]] == e["text"]
+    assert {("Femke Halsema", "PER"), ("Amsterdam", "LOC"), ("Den Haag", "LOC")} <= found["politiek"]
+    assert {("Ajax", "ORG"), ("PSV", "ORG"), ("Luuk de Jong", "PER")} <= found["sport"]
+    assert ("RIVM", "ORG") in found["gezondheid"] and ("Jaap van Dissel", "PER") in found["gezondheid"]
+    assert {("Olaf Scholz", "PER"), ("Emmanuel Macron", "PER"), ("Paris", "LOC")} <= found["world"]
