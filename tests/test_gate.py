@@ -205,6 +205,15 @@ def test_gate_render_formats(db, settings, tiny_models, monkeypatch):
     assert "findings are listed; the JSON report has all" in short and len(short) < len(markdown)
 
 
+def test_gate_github_output_cannot_be_injected(db, settings, tiny_models):
+    """A stale baseline id (or any text) holding a newline and a workflow command stays one annotation."""
+    hostile = 'x"\n::error file=README.md,line=1::INJECTED'
+    result = run_check(db, settings, tiny_models, baseline={hostile: {"id": hostile}})
+    lines = gate.render(result, "github").splitlines()
+    assert not any(line.startswith("::error file=README.md") for line in lines)
+    assert any("%0A::error file=README.md" in line for line in lines)
+
+
 @pytest.mark.parametrize("content, code", [
     (None, "E201"),
     ("{not json", "E405"),
