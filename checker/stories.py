@@ -258,7 +258,10 @@ class StoryIndex:
         self.story: list[int] = []
         self.langs: list[str] = []
         self.times: list[dt.datetime | None] = []
-        self._vectors = np.zeros((0, dim), dtype=np.float32)
+        # Per article, in arrays that double when full (placing n articles costs O(n) copies, not O(n^2)):
+        self._vectors = np.zeros((16, dim), dtype=np.float32)
+        self._stamps = np.zeros(16, dtype=np.float64)
+        self._codes = np.zeros(16, dtype="<U8")
         self.members_of: dict[int, Members] = {}
         self.merged: dict[int, int] = {}  # story key -> the key it merged into
         self._next_new = -1
@@ -274,7 +277,14 @@ class StoryIndex:
         self.story.append(story)
         self.langs.append(lang or "")
         self.times.append(when)
-        self._vectors = np.vstack([self._vectors, np.asarray(vector, dtype=np.float32)[None, :]])
+        n = len(self.ids)
+        if n > len(self._vectors):
+            self._vectors = np.concatenate([self._vectors, np.zeros_like(self._vectors)])
+            self._stamps = np.concatenate([self._stamps, np.zeros_like(self._stamps)])
+            self._codes = np.concatenate([self._codes, np.zeros_like(self._codes)])
+        self._vectors[n - 1] = vector
+        self._stamps[n - 1] = when.timestamp() if when else np.nan
+        self._codes[n - 1] = lang or ""
         if story in self.members_of:
             self.members_of[story].absorb(Members(vector, lang))
         else:
@@ -295,11 +305,12 @@ class StoryIndex:
         if not self.ids:
             return {}
         floor = self.threshold if floor is None else floor
-        sims = self._vectors @ np.asarray(vector, dtype=np.float32)
-        sims = sims + self.bonus * np.asarray([_differ(lang, other) for other in self.langs])
+        n = len(self.ids)
+        sims = self._vectors[:n] @ np.asarray(vector, dtype=np.float32)
+        if lang:
+            sims += self.bonus * ((self._codes[:n] != lang) & (self._codes[:n] != ""))
         stamp = when.timestamp() if when else np.nan
-        stamps = np.asarray([t.timestamp() if t else np.nan for t in self.times])
-        sims[np.abs(stamps - stamp) / 3600.0 > self.window_hours] = -np.inf
+        sims[np.abs(self._stamps[:n] - stamp) / 3600.0 > self.window_hours] = -np.inf
         k = min(self.neighbours, len(sims))
         top = np.argpartition(-sims, k - 1)[:k]
         stories = {self.story[i] for i in top if sims[i] >= floor}
