@@ -35,7 +35,7 @@ class Claim:
     end: int
     lang: str
     paragraph: tuple[int, int] = (0, 0)  # character span of the enclosing paragraph
-    attribution: str | None = None  # who makes the claim ("Pentagon", "CNN"), see judge
+    attribution: str | None = None  # who makes the claim ("de politie", "CNN"), see judge
 
     @property
     def key(self) -> tuple[str, int]:

@@ -1,6 +1,6 @@
 """Who did what: the subject, agent and other actors of a claim, so different actors never "contradict".
 
-"Amerikaanse militairen zijn tijdig gewaarschuwd" and "Iraq's prime minister was warned by Tehran"
+"De bewoners zijn tijdig gewaarschuwd" and "The mayor was warned by the water board"
 have different subjects, so an NLI contradiction (or agreement) between them is vetoed; "US troops
 were warned" and "US troops were not warned" share theirs, so it stands. Actors are language-neutral
 ids (``lexicon.ACTORS``) plus surnames of capitalised names ("Adil Abdul-Mahdi" -> "mahdi").
@@ -94,9 +94,9 @@ def different_actors(a: Roles, b: Roles) -> bool:
     """True when the claims are about different actors or objects.
 
     Different subjects count unless one claim's subject acts or is acted on in the other (active vs
-    passive: "Iran warned Iraq" / "Iraq was warned by Iran"); swapped roles without an agent ("Iran
-    attacked the US" / "The US attacked Iran") are two events. Same subject, disjoint objects ("Iran
-    warned Iraq" / "Iran did not warn the US") differ too.
+    passive: "Ajax beat PSV" / "PSV was beaten by Ajax"); swapped roles without an agent ("Ajax
+    beat PSV" / "PSV beat Ajax") are two events. Same subject, disjoint objects ("the council
+    warned the residents" / "the council did not warn the farmers") differ too.
     """
     if not a.subject or not b.subject:
         return bool(a.all) and bool(b.all) and not _overlap(a.all, b.all)
@@ -129,7 +129,7 @@ def _subject_zone(text: str, words: list[re.Match], lang: str) -> tuple[int, int
         end = next((i for i in range(verb + 1, len(tokens)) if tokens[i] in FINITE), len(tokens))
         return (bound(verb + 1), bound(min(end, verb + 6)))
     start = bound(first)
-    if fronted:  # English: the subject follows the fronted phrase ("So far, two ...", "On Wednesday Iran")
+    if fronted:  # English: the subject follows the fronted phrase ("So far, two ...", "On Wednesday the council")
         comma = text.find(",", 0, bound(8))
         start = comma + 1 if comma >= 0 else bound(2)
     return (start, bound(verb))

@@ -1,7 +1,7 @@
 """Who makes a claim: "aldus X", "volgens X", "zegt X", "X meldt dat", "X said", "according to X".
 
 ``attribute`` finds the reporting frame (its span and the speaker's noun phrase); the speaker is a
-named source when the phrase holds a capitalised word ("Het Pentagon", "Iraanse staatstelevisie");
+named source when the phrase holds a capitalised word ("Het RIVM", "Belgische staatsomroep");
 "hij", "de organisatie" are anonymous. Names are shortened to the person's name when one ends the
 phrase ("De Iraakse premier Adil Abdul-Mahdi" -> "Adil Abdul-Mahdi").
 """
@@ -20,7 +20,7 @@ _BOUNDARY = frozenset({"dat", "that", "tegen", "to", "in", "op", "on", "at", "bi
                        "zo", "er", "there", "ook", "also", "al", "nog", "niet", "not"})
 _CUE_AFTER = re.compile(  # the speaker follows the cue
     rf"(?i:\baldus|\bvolgens|\baccording to|\bzo (?:{REPORTING})|(?<=[,”\"'’] )(?:{REPORTING}))\s+")
-_CUE_BEFORE = re.compile(  # the speaker precedes: "Het Pentagon meldt", "..., the Pentagon said"
+_CUE_BEFORE = re.compile(  # the speaker precedes: "Het RIVM meldt", "..., the ministry said"
     rf"(?:^|(?<=[,”\"'’] ))(?P<np>[^,.;:!?“”\"]{{1,120}}?)\s+(?i:(?:{REPORTING})|(?:heeft|hebben)\s+"
     r"(?:\S+\s+){0,3}?(?:gezegd|gemeld|verklaard|bevestigd|laten weten)|(?:has|have|had)\s+(?:said|told|stated))\b")
 _PRONOUNS = frozenset({"hij", "hem", "zij", "ze", "haar", "hen", "hun", "he", "him", "she", "her", "they", "them",
@@ -64,13 +64,13 @@ def without_frame(text: str) -> str:
 
 
 def find_source(text: str, lang: str | None = None) -> str | None:
-    """The named source a sentence attributes itself to ("aldus Javad Zarif" -> "Javad Zarif")."""
+    """The named source a sentence attributes itself to ("aldus Mark Rutte" -> "Mark Rutte")."""
     found = attribute(text)
     return found.source if found else None
 
 
 def same_source(a: str, b: str) -> bool:
-    """"Javad Zarif" and "Zarif" are one source; "Iraanse staatstelevisie" and "Iraanse media" are two."""
+    """"Mark Rutte" and "Rutte" are one source; "Belgische staatsomroep" and "Belgische media" are two."""
     if a.casefold() == b.casefold():
         return True
     return bool(_distinctive(a) & _distinctive(b))
