@@ -341,6 +341,7 @@ class Store:
         if not rows:
             return Counter()
         index = self._story_index(settings)
+        before = list(index.story)  # the stored articles' stories; only those that merge move
         numbered: dict[int, int] = {}
         counts: Counter = Counter()
         for article_id, date, vector, lang in sorted(rows, key=lambda r: (_published(r[1]) or dt.datetime.min, r[0])):
@@ -349,16 +350,16 @@ class Store:
                 numbered[story] = self.conn.execute("INSERT INTO stories (created) VALUES (?)",
                                                     (dt.datetime.now(dt.timezone.utc).isoformat(),)).lastrowid
                 counts["stories"] += 1
-        final = {}
-        for article_id, story in zip(index.ids, index.story):
-            final[article_id] = numbered.get(story, story)
-        for source in index.merged:
-            if numbered.get(source, source) > 0:
-                self.conn.execute("UPDATE articles SET story_id = NULL WHERE story_id = ?", (numbered.get(source, source),))
-                self.conn.execute("DELETE FROM stories WHERE id = ?", (numbered.get(source, source),))
-                counts["merged"] += source > 0
-        self.conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?",
-                              [(story, article_id) for article_id, story in final.items()])
+        placed = {r[0] for r in rows}
+        merged = {numbered.get(source, source) for source in index.merged}
+        for story in merged:  # the articles of a merged story move below; its row goes
+            self.conn.execute("UPDATE articles SET story_id = NULL WHERE story_id = ?", (story,))
+            self.conn.execute("DELETE FROM stories WHERE id = ?", (story,))
+        counts.update("merged" for source in index.merged if source > 0)  # stored stories merged away
+        was = before + [None] * (len(index.ids) - len(before))
+        moved = [(numbered.get(story, story), article_id) for article_id, story, old in zip(index.ids, index.story, was)
+                 if article_id in placed or old in merged]
+        self.conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", moved)
         return counts
 
     @_sqlite_errors

@@ -341,3 +341,23 @@ def test_store_schema_1_migrates_and_backfills_stories(tmp_path):
         counts = store.set_story_vectors({"a": np.eye(DIM)[0], "b": np.eye(DIM)[1]}, Settings())
         assert counts["stories"] == 2 and store.without_story_vector() == []
     assert query(db, "SELECT article_id, idx, text_id FROM claims ORDER BY 1, 2") == claims_before
+
+
+def test_store_merges_two_stories_an_article_bridges_in_time(tmp_path):
+    """Two reports of one event 92 hours apart are two stories; a report between them joins and merges them."""
+    from checker.config import Settings
+
+    settings = Settings(story_threshold=0.9)
+    db = tmp_path / "m.db"
+    with Store.open(db, write=True) as store:
+        store.add([story_entry("early", 0, 0)], embedder="fake", settings=settings)
+        late = story_entry("late", 0, 0)
+        store.add([replace(late, article=replace(late.article, date="2024-03-15T20:00:00+00:00"))],
+                  embedder="fake", settings=settings)
+        assert store.counts()["stories"] == 2
+        middle = story_entry("middle", 0, 0)
+        counts = store.add([replace(middle, article=replace(middle.article, date="2024-03-13T22:00:00+00:00"))],
+                           embedder="fake", settings=settings)
+        assert counts["merged"] == 1 and store.counts()["stories"] == 1
+    stories = story_of(db)
+    assert stories["early"] == stories["late"] == stories["middle"]
