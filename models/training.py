@@ -87,6 +87,13 @@ def build_from_pack(model_class, meta: dict, pack: dict[str, np.ndarray]):
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert not unexpected, unexpected
     assert all(k.startswith(("bert.pooler", "classifier")) for k in missing), missing
+    init = meta["recipe"]["train"].get("init")
+    if init:  # continue from a shipped delta (repository-relative path) instead of the bare backbone
+        from safetensors.torch import load_file
+
+        delta = {k: v.float() for k, v in load_file(init).items()}
+        missing, unexpected = model.load_state_dict(delta, strict=False)
+        assert not unexpected and all(k.endswith(WORD) for k in missing), (missing, unexpected)
     return model
 
 
@@ -255,6 +262,7 @@ def main(argv: list[str] | None, doc: str, recipe_path: Path, *, prepare: Callab
     p = sub.add_parser("prepare")
     p.add_argument("--data", type=Path, required=True, help="the shared/data folder")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--recipe", type=Path, default=recipe_path, help="recipe file (default: %(default)s)")
     f = sub.add_parser("fit")
     f.add_argument("--pack", type=Path, required=True)
     f.add_argument("--run", type=Path, required=True)
@@ -265,7 +273,7 @@ def main(argv: list[str] | None, doc: str, recipe_path: Path, *, prepare: Callab
     e.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.cmd == "prepare":
-        prepare(args.data, args.out, json.loads(recipe_path.read_text()))
+        prepare(args.data, args.out, json.loads(args.recipe.read_text()))
     elif args.cmd == "fit":
         return 0 if fit(args.pack, args.run, args.max_minutes) else 3
     else:
