@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -27,7 +28,7 @@ import numpy as np
 from checker.config import Settings
 from checker.embed import CachedEncoder
 from checker.errors import ClaimcheckError, Errors
-from checker.infer import score_pairs
+from checker.infer import distinct_pairs, score_pairs
 from checker.judge import judge
 from checker import pipeline
 from checker.pair import merge_pairs
@@ -40,6 +41,8 @@ from checker.disputes import find_disputes, mark_same_origin, origins
 from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
 BASELINE_VERSION = 1
+logger = logging.getLogger(__name__)
+
 CI_FORMATS = ("json", "markdown", "github")
 MARKDOWN_LIMIT = 60_000  # characters; a GitHub comment holds 65,536
 
@@ -84,9 +87,18 @@ def plan_ingest(db: Path, articles: list[Article], settings: Settings) -> tuple[
             stored = store.hashes(a.id for a in articles)
     todo = [a for a in articles if stored.get(a.id) != content_hash(a)]
     return [(a, segment_article(a, settings)) for a in todo], len(articles) - len(todo)
+    warn_replacing([a.id for a in todo if a.id in stored])
 
 
 def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder],
+def warn_replacing(ids: list[str], shown: int = 5) -> None:
+    """One line on stderr naming the stored articles an ingest replaces (same id, other content)."""
+    if ids:
+        more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+        logger.warning("replacing %d stored article(s) whose text or metadata changed: %s%s",
+                       len(ids), ", ".join(repr(i) for i in ids[:shown]), more)
+
+
            settings: Settings, *, batch_size: int = 64, progress: Progress | None = None) -> Counter:
     """Embed and store ``planned`` articles, one transaction per batch, then save the vector index.
 
@@ -248,14 +260,10 @@ def score_distinct(pairs: list[CandidatePair], models: Models, settings: Setting
     """``score_pairs`` on each distinct pair of texts once (stored corpora repeat sentences, so a new
     claim often meets the same stored sentence in several articles); returns the scored pairs and
     how many distinct pairs the model saw."""
-    distinct: dict[tuple[str, str], CandidatePair] = {}
-    for pair in pairs:
-        distinct.setdefault((pair.a.text, pair.b.text), pair)
-    scored = score_pairs(list(distinct.values()), models.nli, batch_size=settings.nli_batch_size,
-                         progress=_NLIProgress(progress, 2 * len(distinct)) if progress else None)
-    by_texts = dict(zip(distinct, scored))
-    return [ScoredPair(p, by_texts[(p.a.text, p.b.text)].forward, by_texts[(p.a.text, p.b.text)].backward)
-            for p in pairs], len(distinct)
+    distinct = len(distinct_pairs(pairs))
+    scored = score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size,
+                         progress=_NLIProgress(progress, 2 * len(pairs)) if progress else None)
+    return scored, distinct
 
 
 def record(db: Path, result: GateResult, settings: Settings) -> Counter:

@@ -130,7 +130,22 @@ def scored_pairs(pairs: list[CandidatePair], probs: np.ndarray) -> list[ScoredPa
     return [ScoredPair(p, as_dict(probs[i]), as_dict(probs[n + i])) for i, p in enumerate(pairs)]
 
 
+def distinct_pairs(pairs: list[CandidatePair]) -> list[CandidatePair]:
+    """The first pair of each distinct (a text, b text): wire copies and tiny articles repeat sentences."""
+    distinct: dict[tuple[str, str], CandidatePair] = {}
+    for pair in pairs:
+        distinct.setdefault((pair.a.text, pair.b.text), pair)
+    return list(distinct.values())
+
+
 def score_pairs(pairs: list[CandidatePair], model: Predictor, batch_size: int = 32,
                 progress: Callable[[int], None] | None = None) -> list[ScoredPair]:
-    """NLI in both directions (a→b, b→a) in one batched call."""
-    return scored_pairs(pairs, model.predict(both_directions(pairs), batch_size=batch_size, progress=progress))
+    """NLI in both directions (a→b, b→a) in one batched call, each distinct pair of texts once;
+    ``progress`` counts ``2 * len(pairs)`` inputs in all (the repeated ones at the end)."""
+    distinct = distinct_pairs(pairs)
+    scored = scored_pairs(distinct, model.predict(both_directions(distinct), batch_size=batch_size, progress=progress))
+    if progress and len(distinct) < len(pairs):
+        progress(2 * (len(pairs) - len(distinct)))
+    by_texts = {(s.pair.a.text, s.pair.b.text): s for s in scored}
+    return [ScoredPair(p, by_texts[(p.a.text, p.b.text)].forward, by_texts[(p.a.text, p.b.text)].backward)
+            for p in pairs]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from checker.config import LIMITS
@@ -21,6 +24,7 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
 # "date 2020-01" at the very start; the body may follow on the same line (as in seeds/).
 _DATE_PREFIX = re.compile(r"^[ \t]*date[ \t]+(\S+)[ \t]*\n?", re.IGNORECASE)
 _ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_JSONL_LINE = re.compile(r":\d+$")  # how a JSONL article's path ends (every file path ends in its suffix)
 _OPTIONAL_FIELDS = ("title", "date", "source", "url", "lang")
 
 
@@ -50,9 +54,10 @@ def read_articles(paths: Iterable[str]) -> list[Article]:
         ClaimcheckError: E201-E215 for a missing, empty, binary or malformed input, and for
             duplicate article ids.
     """
-    articles: list[Article] = []
+    read: list[tuple[Article, str | None]] = []
     for raw in paths:
-        articles.extend(_read_path(raw))
+        read.extend(_read_path(raw))
+    articles = unique_path_ids(read)
     seen: dict[str, str] = {}
     for article in articles:
         where = article.path or "-"
@@ -62,13 +67,29 @@ def read_articles(paths: Iterable[str]) -> list[Article]:
     return articles
 
 
-def _read_path(raw: str) -> Iterator[Article]:
+def unique_path_ids(read: list[tuple[Article, str | None]]) -> list[Article]:
+    """Articles named after their file (``(article, its path)``; JSONL ids come with no path) keep
+    the file's stem as id unless another article has that id: then they take their path (a
+    ``2020/report.txt`` and a ``2021/report.txt`` become two articles, not one id twice)."""
+    counts = Counter(article.id for article, _ in read)
+    return [replace(article, id=path) if path and counts[article.id] > 1 else article for article, path in read]
+
+
+def stdin_id(text: str) -> str:
+    """The id of a plain-text article from stdin: ``stdin-`` and a hash of its text, so two
+    different articles piped in on two runs do not replace each other in a store."""
+    return "stdin-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _read_path(raw: str) -> Iterator[tuple[Article, str | None]]:
+    """(article, path to name it by when its stem is ambiguous) for everything under ``raw``."""
     if raw == "-":
         text = _decode(sys.stdin.buffer.read(LIMITS.max_input_bytes + 1), "<stdin>")
         if text.lstrip().startswith("{"):
-            yield from parse_jsonl(text, "<stdin>")
+            yield from ((article, None) for article in parse_jsonl(text, "<stdin>"))
         else:
-            yield parse_txt(text, "stdin", "<stdin>")
+            article = parse_txt(text, "stdin", "<stdin>")
+            yield replace(article, id=stdin_id(article.text)), None
         return
     path = Path(raw)
     if path.is_dir():
@@ -76,14 +97,15 @@ def _read_path(raw: str) -> Iterator[Article]:
         if not files:
             raise ClaimcheckError(Errors.E209.format(path=path))
         for file in files:
-            yield from _read_file(file)
+            yield from _read_file(file, file.relative_to(path).as_posix())
     elif path.is_file():
-        yield from _read_file(path)
+        yield from _read_file(path, path.as_posix())
     else:
         raise ClaimcheckError(Errors.E201.format(path=path))
 
 
-def _read_file(path: Path) -> Iterator[Article]:
+def _read_file(path: Path, name: str) -> Iterator[tuple[Article, str | None]]:
+    """A file's articles; one named after the file (.txt, .html) comes with ``name``, its path."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ClaimcheckError(Errors.E207.format(path=path, suffix=suffix or "(none)"))
@@ -96,11 +118,11 @@ def _read_file(path: Path) -> Iterator[Article]:
         raise ClaimcheckError(Errors.E213.format(path=path, why=exc.strerror)) from exc
     text = _decode(data, str(path))
     if suffix == ".jsonl":
-        yield from parse_jsonl(text, str(path))
+        yield from ((article, None) for article in parse_jsonl(text, str(path)))
     elif suffix in (".html", ".htm"):
-        yield parse_html(text, path.stem, str(path))
+        yield parse_html(text, path.stem, str(path)), name
     else:
-        yield parse_txt(text, path.stem, str(path))
+        yield parse_txt(text, path.stem, str(path)), name
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -132,7 +154,8 @@ def parse_txt(text: str, article_id: str, where: str) -> Article:
         text = text[match.end():]
     if not text.strip():
         raise ClaimcheckError(Errors.E202.format(path=where))
-    return Article(id=article_id, text=text, date=date, path=where)
+    first_line = 1 + match.group(0).count("\n") if match else 1
+    return Article(id=article_id, text=text, date=date, path=where, line=first_line)
 
 
 def jsonl_records(text: str, where: str) -> Iterator[tuple[int, dict]]:
@@ -191,7 +214,21 @@ def parse_jsonl(text: str, where: str) -> Iterator[Article]:
                 raise ClaimcheckError(Errors.E205.format(
                     path=where, line=number, why=f"article '{record['id']}': 'date' {extra['date'][:40]!r} is not an "
                                                  "ISO 8601 date or date-time")) from None
-        yield Article(id=record["id"], text=record["text"], path=f"{where}:{number}", **extra)
+        yield Article(id=record["id"], text=record["text"], path=f"{where}:{number}", line=number, **extra)
+
+
+def source_file(article: Article) -> str | None:
+    """The file an article was read from (a JSONL article's path without its ``:line``); None for stdin."""
+    if not article.path or article.path.startswith("<stdin>"):
+        return None
+    return _JSONL_LINE.sub("", article.path)
+
+
+def file_line(article: Article, offset: int) -> int:
+    """The line of its file that holds ``article.text[offset]``: a JSONL article is all on its line."""
+    if _JSONL_LINE.search(article.path or ""):
+        return article.line
+    return article.line + article.text.count("\n", 0, offset)
 
 
 def _valid_date(value: str | None) -> str | None:

@@ -21,7 +21,8 @@ class Article:
     source: str | None = None
     url: str | None = None
     lang: str | None = None  # ISO 639-1, detected in `segment` when not given
-    path: str | None = None
+    path: str | None = None  # the file it was read from; ``file.jsonl:7`` for line 7 of a JSONL file
+    line: int = 1  # the line of that file where ``text`` starts (a JSONL article: its one line)
 
 
 @dataclass(frozen=True)

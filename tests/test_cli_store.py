@@ -126,6 +126,19 @@ def test_cli_store_reingest_changes_nothing(seeded, embed):
     assert digest(*files(seeded)) == before
 
 
+def test_cli_store_ingest_says_when_it_replaces_a_stored_article(seeded, embed, tmp_path, caplog):
+    """Another file of the same name replaces the stored article: a line on stderr and a count (issue 15 D1)."""
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    name = sorted(SEEDS.glob("*.txt"))[0].name
+    (other / name).write_text("Een heel ander artikel dat toevallig dezelfde bestandsnaam heeft.\n")
+    proc = claimcheck("ingest", other / name, "--store", seeded, *embed, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["replaced"] == 1
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith("replacing 1 stored article(s)") and repr(Path(name).stem) in warning
+
+
 def test_cli_store_ci_writes_nothing_and_ingest_adds_after_a_pass(seeded, models, tmp_path):
     new = tmp_path / "new.txt"
     new.write_text(CONTRADICTING)

@@ -57,7 +57,7 @@ def test_ingest_html_extracts_main_text(tmp_path):
 def test_ingest_stdin_txt_and_jsonl(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"date 2020-01\nEen artikel van stdin.")))
     (article,) = read_articles(["-"])
-    assert (article.id, article.date) == ("stdin", "2020-01")
+    assert article.id.startswith("stdin-") and article.date == "2020-01"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"id": "j", "text": "Uit JSONL."}\n')))
     assert read_articles(["-"])[0].id == "j"
 
@@ -95,10 +95,8 @@ def test_ingest_missing_path_and_empty_directory(tmp_path):
 
 
 def test_ingest_duplicate_ids_are_rejected(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "same.txt").write_text("Eerste tekst.")
-    (tmp_path / "b" / "same.txt").write_text("Tweede tekst.")
+    (tmp_path / "a.jsonl").write_text('{"id": "same", "text": "Eerste tekst."}\n')
+    (tmp_path / "b.jsonl").write_text('{"id": "same", "text": "Tweede tekst."}\n')
     with pytest.raises(ClaimcheckError) as excinfo:
         read_articles([str(tmp_path)])
     assert _code(excinfo) == "E211"
@@ -159,3 +157,37 @@ def test_ingest_rejects_odd_ids_and_hostile_json(tmp_path, line, why):
     with pytest.raises(ClaimcheckError) as excinfo:
         read_articles([str(path)])
     assert _code(excinfo) in ("E205", "E206") and why in str(excinfo.value)
+
+
+def test_ingest_ids_from_paths_are_unique(tmp_path, monkeypatch):
+    """Same file name in two folders: two ids (their paths), not one article read twice (issue 15 D1)."""
+    for folder, text in (("2020", "Het eerste verslag van de brand."), ("2021", "Een tweede, ander verslag.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text)
+    (tmp_path / "2021" / "other.txt").write_text("Een los artikel.")
+    assert [a.id for a in read_articles([str(tmp_path)])] == ["2020/report.txt", "other", "2021/report.txt"]
+    given = [str(tmp_path / "2020" / "report.txt"), str(tmp_path / "2021" / "report.txt")]
+    assert [a.id for a in read_articles(given)] == [(tmp_path / f / "report.txt").as_posix() for f in ("2020", "2021")]
+    assert read_articles([given[0]])[0].id == "report"  # unambiguous: the stem, as before
+
+
+def test_ingest_stdin_articles_get_ids_from_their_text(monkeypatch):
+    ids = []
+    for text in (b"Een eerste artikel van stdin.", b"Een ander artikel van stdin.", b"Een eerste artikel van stdin."):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+        ids.append(read_articles(["-"])[0].id)
+    assert ids[0] != ids[1] and ids[0] == ids[2]
+
+
+def test_ingest_file_lines_count_the_date_header_and_jsonl_records(tmp_path):
+    """GitHub annotations point at the line in the file (issue 15 B6)."""
+    from checker.ingest import file_line, source_file
+
+    (tmp_path / "a.txt").write_text("date 2020-01-08\nEerste zin.\n\nTweede alinea hier.")
+    (article,) = read_articles([str(tmp_path / "a.txt")])
+    assert file_line(article, article.text.index("Tweede")) == 4
+    assert file_line(parse_txt("date 2020-01 Eerste zin.\nTweede.", "x", "x.txt"), 13) == 2
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps({"id": f"j{i}", "text": "Regel een.\nRegel twee."})
+                                                for i in range(3)) + "\n")
+    third = read_articles([str(tmp_path / "b.jsonl")])[2]
+    assert (file_line(third, third.text.index("twee")), source_file(third)) == (3, str(tmp_path / "b.jsonl"))

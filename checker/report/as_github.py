@@ -4,6 +4,7 @@ contradiction, ``::notice`` for an update), placed at the first claim of its str
 
 from __future__ import annotations
 
+from checker.ingest import file_line, source_file
 from checker.pipeline import Report
 from checker.report.records import position_label
 
@@ -17,12 +18,12 @@ def escape(text: str, prop: bool = False) -> str:
 def _line(report: Report, article_id: str, offset: int) -> int:
     for article in report.articles:
         if article.id == article_id:
-            return article.text.count("\n", 0, offset) + 1
+            return file_line(article, offset)
     return 1
 
 
 def render(report: Report) -> str:
-    paths = {a.id: (a.path or a.id).rsplit(":", 1)[0] for a in report.articles}
+    paths = {a.id: source_file(a) or a.id for a in report.articles}
     lines = []
     for dispute in report.disputes:
         level = "error" if dispute.kind == "contradiction" else "notice"
