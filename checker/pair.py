@@ -9,7 +9,7 @@ it is stable. ``story`` maps an article id to its story; without it every articl
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -26,24 +26,30 @@ def pair_claims(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Cl
         corpus, corpus_vectors: the claims to search, shape ``(m, d)``.
         top_k: neighbours kept per query claim, from articles other than its own.
         threshold: minimum cosine similarity.
-        story: article id -> story id; claims of different stories are never paired.
+        story: article id -> story id; claims of different stories are never paired (each story
+            is searched on its own: the cost grows with the stories' sizes, not the corpus').
     """
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     if len(queries) != len(query_vectors) or len(corpus) != len(corpus_vectors):
         raise ValueError("claims and vectors differ in length")
-    if not queries or not corpus:
-        return []
+    pairs: list[CandidatePair] = []
+    for q, c in _story_blocks(queries, corpus, story):
+        pairs.extend(_nearest([queries[i] for i in q], query_vectors[q], [corpus[j] for j in c], corpus_vectors[c],
+                              top_k, threshold, chunk_size))
+    return merge_pairs(pairs)
+
+
+def _nearest(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim], corpus_vectors: np.ndarray,
+             top_k: int, threshold: float, chunk_size: int) -> list[CandidatePair]:
+    """Each query's ``top_k`` most similar corpus claims of other articles, at or above ``threshold``."""
     corpus_articles = np.asarray([c.article_id for c in corpus])
-    corpus_stories = _stories(corpus, story)
     best: dict[tuple[tuple[str, int], tuple[str, int]], CandidatePair] = {}
     k = min(top_k, len(corpus))
     for start in range(0, len(queries), chunk_size):
         block = queries[start : start + chunk_size]
         scores = query_vectors[start : start + chunk_size] @ corpus_vectors.T
-        same = np.asarray([c.article_id for c in block])[:, None] == corpus_articles[None, :]
-        scores[same] = -np.inf
-        scores[_stories(block, story)[:, None] != corpus_stories[None, :]] = -np.inf
+        scores[np.asarray([c.article_id for c in block])[:, None] == corpus_articles[None, :]] = -np.inf
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < len(corpus) else \
             np.tile(np.arange(len(corpus)), (len(block), 1))
         for row, claim in enumerate(block):
@@ -53,41 +59,60 @@ def pair_claims(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Cl
                     continue
                 a, b = sorted((claim, corpus[col]), key=lambda c: c.key)
                 best.setdefault((a.key, b.key), CandidatePair(a, b, round(similarity, 6)))
-    return merge_pairs(list(best.values()))
+    return list(best.values())
 
 
 def pair_on_topics(queries: list[Claim], query_vectors: np.ndarray, query_topics: list[frozenset[str]],
                    corpus: list[Claim], corpus_vectors: np.ndarray, corpus_topics: list[frozenset[str]], *,
                    top_k: int, floor: float, story: Mapping[str, str] | None = None) -> list[CandidatePair]:
     """Pairs of claims that count the same thing (a shared topic key such as "casualties"),
-    up to ``top_k`` per claim above a lower similarity ``floor``.
+    up to ``top_k`` per claim above a lower similarity ``floor``, within each story.
 
     Embedding neighbours rank claims by shared names and places; "no casualties so far" and
     "dozens of soldiers were killed" sit below the kNN threshold (cosine 0.81 on the seeds)
     although they are the pair a fact-checker wants compared first.
     """
-    keyed = [i for i, t in enumerate(corpus_topics) if t]
-    if not keyed:
-        return []
     best: dict[tuple[tuple[str, int], tuple[str, int]], CandidatePair] = {}
-    sub_vectors = corpus_vectors[keyed]
-    for row, (claim, topics) in enumerate(zip(queries, query_topics)):
-        if not topics:
+    for q, c in _story_blocks(queries, corpus, story):
+        keyed = [j for j in c if corpus_topics[j]]
+        if not keyed:
             continue
-        scores = sub_vectors @ query_vectors[row]
-        ranked = sorted(range(len(keyed)), key=lambda j: -scores[j])
-        taken = 0
-        for j in ranked:
-            other = corpus[keyed[j]]
-            if taken >= top_k or scores[j] < floor:
-                break
-            if other.article_id == claim.article_id or not topics & corpus_topics[keyed[j]] \
-                    or not _same_story(claim, other, story):
+        sub_vectors = corpus_vectors[keyed]
+        for row in q:
+            claim, topics = queries[row], query_topics[row]
+            if not topics:
                 continue
-            a, b = sorted((claim, other), key=lambda c: c.key)
-            best.setdefault((a.key, b.key), CandidatePair(a, b, round(float(scores[j]), 6)))
-            taken += 1
+            scores = sub_vectors @ query_vectors[row]
+            taken = 0
+            for j in np.argsort(-scores, kind="stable"):
+                other = corpus[keyed[j]]
+                if taken >= top_k or scores[j] < floor:
+                    break
+                if other.article_id == claim.article_id or not topics & corpus_topics[keyed[j]]:
+                    continue
+                a, b = sorted((claim, other), key=lambda c: c.key)
+                best.setdefault((a.key, b.key), CandidatePair(a, b, round(float(scores[j]), 6)))
+                taken += 1
     return list(best.values())
+
+
+def _story_blocks(queries: list[Claim], corpus: list[Claim],
+                  story: Mapping[str, str] | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(query rows, corpus rows) of each story that has both; without stories, one block of all."""
+    if story is None:
+        yield np.arange(len(queries)), np.arange(len(corpus))
+        return
+    corpus_rows = _rows_by_story(corpus, story)
+    for key, rows in _rows_by_story(queries, story).items():
+        if key in corpus_rows:
+            yield np.asarray(rows), np.asarray(corpus_rows[key])
+
+
+def _rows_by_story(claims: list[Claim], story: Mapping[str, str] | None) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for i, claim in enumerate(claims):
+        rows.setdefault(_story(claim, story), []).append(i)
+    return rows
 
 
 def pair_all(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim], corpus_vectors: np.ndarray,
@@ -95,9 +120,7 @@ def pair_all(queries: list[Claim], query_vectors: np.ndarray, corpus: list[Claim
     """Every cross-article pair between ``queries`` and ``corpus`` inside each story whose corpus
     claims make at most ``max_pairs`` cross-article pairs: a small story is compared in full, so
     no dispute is lost to a similarity ranking (pass the same lists for all-vs-all)."""
-    by_story: dict[str, list[int]] = {}
-    for j, claim in enumerate(corpus):
-        by_story.setdefault(_story(claim, story), []).append(j)
+    by_story = _rows_by_story(corpus, story)
     small = {key for key, members in by_story.items() if cross_article_pairs([corpus[j] for j in members]) <= max_pairs}
     out: dict[tuple[tuple[str, int], tuple[str, int]], CandidatePair] = {}
     for i, claim in enumerate(queries):
@@ -122,14 +145,6 @@ def cross_article_pairs(claims: list[Claim]) -> int:
 
 def _story(claim: Claim, story: Mapping[str, str] | None) -> str:
     return story.get(claim.article_id, "") if story else ""
-
-
-def _stories(claims: list[Claim], story: Mapping[str, str] | None) -> np.ndarray:
-    return np.asarray([_story(c, story) for c in claims], dtype=object)
-
-
-def _same_story(a: Claim, b: Claim, story: Mapping[str, str] | None) -> bool:
-    return _story(a, story) == _story(b, story)
 
 
 def merge_pairs(*groups: list[CandidatePair]) -> list[CandidatePair]:
