@@ -7,11 +7,12 @@ output goes to stdout (or ``--output``); progress and errors go to stderr, one l
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from checker import __version__, cli_store
@@ -63,20 +64,63 @@ def _settings(args: argparse.Namespace):
         ray_address=getattr(args, "address", None))
 
 
+def check_output(output: str | None, inputs: Iterable[str | None]) -> None:
+    """E304, before any work, when ``--output`` names one of the input files."""
+    if output and output != "-":
+        target = Path(os.path.realpath(output))
+        if any(_same_file(target, path) for path in set(inputs) if path):
+            raise ClaimcheckError(Errors.E304.format(path=output))
+
+
 def write_output(text: str, output: str | None) -> None:
-    """Write to ``output`` (atomically, creating folders) or to stdout."""
+    """Write to stdout, or to ``output``: a regular file atomically (temp file + rename, folders
+    created, the temp file removed on failure), through a symlink to its target, and straight into
+    a device or FIFO (never replacing either)."""
     if not output or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _guarded(_write_stdout, text, "<stdout>")
         return
-    path = Path(output)
+    path = Path(os.path.realpath(output))  # a symlink is written through, never replaced
+    special = path.exists() and not path.is_file() and not path.is_dir()  # /dev/null, a FIFO
+    _guarded(_write_into if special else _write_atomically, text, output, path)
+
+
+def _write_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _write_into(text: str, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _write_atomically(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _same_file(path: Path, other: str) -> bool:
+    try:
+        return path.exists() and os.path.samefile(path, other)
+    except OSError:
+        return False
+
+
+def _guarded(write: Callable[..., None], text: str, where: str, *args: object) -> None:
+    """``write(text, *args)``; E410 when the disk is full, E302 for any other failure (a broken pipe passes)."""
+    try:
+        write(text, *args)
+    except BrokenPipeError:
+        raise
     except OSError as exc:
-        raise ClaimcheckError(Errors.E302.format(path=path, why=exc.strerror)) from exc
+        if exc.errno == errno.ENOSPC:
+            raise ClaimcheckError(Errors.E410.format(path=where)) from exc
+        raise ClaimcheckError(Errors.E302.format(path=where, why=exc.strerror or exc)) from exc
 
 
 def story_file(args: argparse.Namespace, articles) -> object | None:
@@ -96,12 +140,13 @@ def _check_format(fmt: str, choices: tuple[str, ...], command: str) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from checker.engine import verify
-    from checker.ingest import read_articles
+    from checker.ingest import read_articles, source_file
     from checker.report import RENDERERS
 
     _check_format(args.format, VERIFY_FORMATS, "verify")
     settings = _settings(args)
     articles = read_articles(args.paths)
+    check_output(args.output, map(source_file, articles))
     report = verify(articles, settings, progress=_progress(args), stories=story_file(args, articles))
     write_output(RENDERERS[args.format](report), args.output)
     return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
@@ -113,12 +158,13 @@ ANALYZE_FORMATS = ("jsonl", "json")
 def cmd_analyze(args: argparse.Namespace) -> int:
     """One record per claim with its facts (entities, quantities, times, negation, source)."""
     from checker.analyze import EntityTagger, analyze, fact_record
-    from checker.ingest import read_articles
+    from checker.ingest import read_articles, source_file
     from checker.segment import segment
 
     _check_format(args.format, ANALYZE_FORMATS, "analyze")
     settings = _settings(args)
     articles = read_articles(args.paths)
+    check_output(args.output, map(source_file, articles))
     claims = segment(articles, settings)
     tagger = EntityTagger(settings.ner_model, settings.device)
     facts = analyze(claims, {a.id: a for a in articles}, tagger)
@@ -136,8 +182,11 @@ def cmd_nli(args: argparse.Namespace) -> int:
     from checker.pipeline import load_nli
     from checker.types import LABELS
 
+    if args.batch_size < 1:
+        raise ClaimcheckError(Errors.E303.format(option="--batch-size", why=f"{args.batch_size} is not >= 1"))
     settings = _settings(args)
     pairs = read_pairs(args.pairs)
+    check_output(args.output, [args.pairs])
     model = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
     probs = model.predict(pairs, batch_size=args.batch_size)
     lines = []

@@ -28,12 +28,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from checker import gate
     from checker.ingest import read_articles
     from checker.pipeline import load_embedder
+    from checker.store import check_writable
 
     cli._check_format(args.format, SUMMARY_FORMATS, "ingest")
     if args.batch_size < 1:
         raise ClaimcheckError(Errors.E303.format(option="--batch-size", why=f"{args.batch_size} is not >= 1"))
     settings = cli._settings(args)
     db = Path(args.store)
+    check_writable(db)
     planned, unchanged = gate.plan_ingest(db, read_articles(args.paths), settings)
     counts = gate.ingest(db, planned, lambda: load_embedder(settings.embed_model, settings.device,
                                                             settings.embed_batch_size, settings.backend),
@@ -48,13 +50,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace):  # -> gate.GateResult
     """The ``ci`` check shared by ``ci`` and ``baseline``: inputs and store validated before models load."""
     from checker import gate
-    from checker.ingest import read_articles
+    from checker.ingest import read_articles, source_file
     from checker.pipeline import Models
     from checker.segment import segment
     from checker.store import Store
 
     settings = cli._settings(args)
     articles = read_articles(args.paths)
+    cli.check_output(args.output, [*map(source_file, articles), getattr(args, "baseline", None), args.store])
     baseline = gate.load_baseline(args.baseline) if getattr(args, "baseline", None) else {}
     with Store.open(args.store) as store:
         store.check_embedder(gate.embedder_id(settings.embed_model))
@@ -65,8 +68,11 @@ def _check(args: argparse.Namespace):  # -> gate.GateResult
 
 def cmd_ci(args: argparse.Namespace) -> int:
     from checker import gate
+    from checker.store import check_writable
 
     cli._check_format(args.format, gate.CI_FORMATS, "ci")
+    if args.ingest:
+        check_writable(Path(args.store))
     result = _check(args)
     if args.ingest and not result.failing:
         result.ingested = dict(gate.record(Path(args.store), result, cli._settings(args)))
@@ -87,7 +93,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     cli._check_format(args.format, SUMMARY_FORMATS, "stats")
     with Store.open(args.store) as store:
         meta = store.meta()
-        doc = dict(store.counts(), embedder=meta.get("embedder"), dim=int(meta.get("dim", 0)),
+        doc = dict(store.counts(), embedder=meta.get("embedder"), dim=store.dim(),
                    index_in_sync=store.index_in_sync())
     cli.write_output(_summary(doc, args.format), None)
     return ExitCode.CLEAN

@@ -35,6 +35,8 @@ class Errors:
     E104 = "cannot load the NLI model '{name}': {why}."
     E105 = "unknown model '{name}'; known: {known}."
     E106 = "the NLI model '{name}' has no entailment/neutral/contradiction labels in its config (id2label={labels})."
+    E107 = "cannot load the embedder '{name}': {why}."
+    E108 = "the model cache {path} is not a usable folder ({why}); point CLAIMCHECK_CACHE at a writable folder"
     # input
     E201 = "no such file or directory: {path}"
     E202 = "{path} is empty"
@@ -56,6 +58,7 @@ class Errors:
     E301 = "unknown format '{fmt}' for `{command}` (choose from {choices})"
     E302 = "cannot write {path}: {why}"
     E303 = "invalid value for {option}: {why}"
+    E304 = "{path} is one of the input files; write the report somewhere else"
     # store
     E401 = "{path} is not a claimcheck store ({why})"
     E402 = "store {path} has schema version {found}, newer than this claimcheck ({supported}); upgrade claimcheck"
@@ -70,6 +73,10 @@ class Errors:
     # store (added with the store issue)
     E408 = "store {path} holds articles from before stories; run `claimcheck migrate --store {path}` to place them"
     E407 = "store {path} has schema version {found}, older than this claimcheck ({supported}); back it up, then run `claimcheck migrate --store {path}`"
+    # store and files (issue 15: a healthy store that cannot be written is not "not a store")
+    E409 = "store {path} is read-only ({why}); nothing was written. Make it writable, or copy it somewhere writable"
+    E410 = "no space left on the device for {path}; nothing more was written (a store keeps its committed batches). Free some space and rerun"
+    E411 = "cannot create store {path}: {why}"
 
 
 for _name, _message in list(vars(Errors).items()):

@@ -18,12 +18,14 @@ missing, stale or corrupt index is brought up to date from SQLite: written back 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import functools
 import hashlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,6 +54,7 @@ EXPANSION_SEARCH = 256
 EXACT_UP_TO = 5_000  # texts; a smaller index is searched by brute force (exact, and as fast)
 _CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
 
+MIN_FREE_BYTES = 8 * 2**20  # a writer refuses to start on a disk with less free space (E410)
 # MIGRATIONS[v] takes a store from schema version v to v + 1; version 0 is an empty file.
 # Statements are separated by ";\n" and run one by one inside one transaction (executescript
 # would commit halfway).
@@ -139,12 +142,8 @@ def _sqlite_errors(method):
     def wrapper(self: Store, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise ClaimcheckError(Errors.E404.format(path=self.path, seconds=int(BUSY_TIMEOUT_S))) from exc
-            raise ClaimcheckError(Errors.E401.format(path=self.path, why=str(exc))) from exc
         except sqlite3.DatabaseError as exc:
-            raise ClaimcheckError(Errors.E401.format(path=self.path, why=str(exc))) from exc
+            raise store_error(self.path, exc) from exc
 
     return wrapper
 
@@ -156,6 +155,41 @@ class Store:
         self.path = path
         self.conn = conn
         self.writable = writable
+def store_error(path: Path, exc: sqlite3.Error) -> ClaimcheckError:
+    """E404 locked, E409 read-only, E410 disk full; anything else SQLite refuses is E401 (not a store)."""
+    why = str(exc)
+    if "locked" in why or "busy" in why:
+        return ClaimcheckError(Errors.E404.format(path=path, seconds=int(BUSY_TIMEOUT_S)))
+    if "readonly" in why or "read-only" in why:
+        return ClaimcheckError(Errors.E409.format(path=path, why=why))
+    if "disk is full" in why:
+        return ClaimcheckError(Errors.E410.format(path=path))
+    return ClaimcheckError(Errors.E401.format(path=path, why=why))
+
+
+def write_error(path: Path, exc: OSError) -> ClaimcheckError:
+    """A failed file write as E410 (disk full), E409 (read-only) or E302."""
+    if exc.errno == errno.ENOSPC:
+        return ClaimcheckError(Errors.E410.format(path=path))
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ClaimcheckError(Errors.E409.format(path=path, why=exc.strerror))
+    return ClaimcheckError(Errors.E302.format(path=path, why=exc.strerror))
+
+
+def check_writable(path: Path) -> None:
+    """Before any expensive work: E411 when the store cannot be created there, E409 when it or its
+    folder (which holds the WAL and the index) is read-only, E410 when the disk is (nearly) full."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ClaimcheckError(Errors.E411.format(path=path, why=exc.strerror or exc)) from exc
+    for target, what in ((path, "the database file"), (path.parent, "its folder")):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise ClaimcheckError(Errors.E409.format(path=path, why=f"{what} is not writable"))
+    if shutil.disk_usage(path.parent).free < MIN_FREE_BYTES:
+        raise ClaimcheckError(Errors.E410.format(path=path))
+
+
         self._index: Any = None  # usearch.index.Index, loaded on first use
 
     @classmethod
@@ -176,15 +210,17 @@ class Store:
         if path.is_dir():
             raise ClaimcheckError(Errors.E401.format(path=path, why="a directory"))
         if write:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            check_writable(path)
         uri = f"{path.absolute().as_uri()}?mode={'rwc' if write else 'ro'}"
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
-            raise ClaimcheckError(Errors.E401.format(path=path, why=str(exc))) from exc
+            raise store_error(path, exc) from exc
         store = cls(path, conn, write)
         try:
             store._prepare(upgrade)
+        if not write and not os.access(path.parent, os.W_OK):
+            uri += "&immutable=1"  # a read-only folder (a read-only mount): no writer, and no room for the WAL index
         except BaseException:
             conn.close()
             raise
@@ -265,7 +301,8 @@ class Store:
         try:
             yield
         finally:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite has already rolled back after "disk full" (SQLITE_FULL)
+                self.conn.execute("ROLLBACK")
 
     def _set_meta(self, **values: object) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -496,7 +533,10 @@ class Store:
         return out
 
     def dim(self) -> int:
-        return int(self.meta().get("dim", 0))
+        value = self.meta().get("dim", "0")
+        if not value.isdigit():
+            raise ClaimcheckError(Errors.E401.format(path=self.path, why=f"its meta 'dim' is {value[:40]!r}, not a number"))
+        return int(value)
 
     @_sqlite_errors
     def counts(self) -> dict[str, object]:
@@ -560,9 +600,7 @@ class Store:
                     return index
                 index = self._updated(_restore(path, view=False))
             if self.writable:
-                tmp = path.with_name(path.name + ".tmp")
-                index.save(str(tmp))
-                os.replace(tmp, path)
+                _save_index(index, path)
             else:
                 logger.warning("the vector index %s is missing or stale; rebuilt in memory (an ingest saves it)", path)
         return index
@@ -652,6 +690,20 @@ def _index_lock(path: Path, exclusive: bool) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+def _save_index(index, path: Path) -> None:
+    """Save through a temp file (removed when the save fails) and ``os.replace``."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        index.save(str(tmp))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    except RuntimeError as exc:  # usearch's own report of a failed write
+        raise ClaimcheckError(Errors.E302.format(path=path, why=exc)) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from checker.cli import main
+from checker.errors import ClaimcheckError
 from tests.conftest import SEEDS
 
 
@@ -129,3 +132,57 @@ def test_cli_segment_reads_a_line_longer_than_spacy_allows():
     text = ("woord " * 350_000).strip()
     claims = segment([Article("long", text, lang="nl")], Settings())
     assert claims and all(len(c.text) <= 1000 and text[c.start:c.end] == c.text for c in claims)
+
+
+def test_cli_output_writes_through_a_symlink_and_keeps_it(tmp_path):
+    """``-o`` never replaces a symlink (or a device) with a regular file (issue 15 B7)."""
+    from checker.cli import write_output
+
+    target, link = tmp_path / "real" / "report.json", tmp_path / "report.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    link.symlink_to(target)
+    write_output("new\n", str(link))
+    assert link.is_symlink() and target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["real", "report.json", "report.json"]
+
+
+def test_cli_output_into_a_device_writes_into_it_and_a_full_disk_is_e410(monkeypatch):
+    from checker.cli import write_output
+
+    write_output("nothing\n", "/dev/null")
+    assert Path("/dev/null").is_char_device()
+    with pytest.raises(ClaimcheckError) as info:
+        write_output("x" * 100_000, "/dev/full")
+    assert info.value.code == "E410" and Path("/dev/full").is_char_device()
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr(sys, "stdout", full)
+        with pytest.raises(ClaimcheckError) as info:
+            write_output("x" * 100_000, None)
+    assert info.value.code == "E410"
+
+
+def test_cli_output_failure_leaves_no_temp_file(tmp_path, monkeypatch):
+    """A failed write removes its temp file (issue 15 B12)."""
+    from checker import cli
+
+    def no_space(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli.os, "replace", no_space)
+    with pytest.raises(ClaimcheckError) as info:
+        cli.write_output("report\n", str(tmp_path / "out.json"))
+    assert info.value.code == "E410" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["verify", "analyze"])
+def test_cli_output_naming_an_input_is_refused_before_any_work(tmp_path, capsys, command):
+    article = tmp_path / "a.txt"
+    article.write_text("Bij de brand in Utrecht raakten drie mensen gewond.")
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"id": "b", "text": "Bij de brand raakten vier mensen gewond."}\n')
+    for output in (article, batch, tmp_path / "." / "a.txt"):
+        assert main([command, str(article), str(batch), "-o", str(output), "--embed-model", "no/such/model"]
+                    if command == "verify" else [command, str(article), str(batch), "-o", str(output)]) == 2
+        assert "[E304]" in capsys.readouterr().err
+    assert article.read_text().startswith("Bij de brand") and batch.read_text().startswith('{"id": "b"')

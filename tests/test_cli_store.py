@@ -8,6 +8,7 @@ matter; the ``slow`` tests at the end check the issue's acceptance cases with th
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -305,3 +306,80 @@ def test_cli_store_ci_finds_what_verify_finds_within_stories(tmp_path):
     assert all(story[f["claims"][0]["article"]] == story[f["claims"][1]["article"]] for f in report["findings"])
     expected = {(f["id"], f["verdict"]) for f in report["findings"] if held & {c["article"] for c in f["claims"]}}
     assert gate_findings == expected and expected
+
+
+@contextlib.contextmanager
+def read_only(*paths: Path):
+    """``paths`` made read-only for this process, root included (``chattr +i``); skip where not possible."""
+    for path in paths:
+        path.chmod(path.stat().st_mode & ~0o222)
+    if os.geteuid() == 0 and subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True).returncode:
+        for path in paths:
+            path.chmod(path.stat().st_mode | 0o200)
+        pytest.skip("cannot make a file read-only for root here (chattr +i)")
+    try:
+        yield
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", *map(str, paths)], capture_output=True)
+        for path in paths:
+            path.chmod(path.stat().st_mode | 0o200)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_cli_store_read_only_store_is_e409_before_any_work_and_unchanged(seeded, embed, tmp_path, what):
+    """A healthy store that cannot be written is not 'not a claimcheck store' (issue 15 B4)."""
+    new = tmp_path / "new.txt"
+    new.write_text(AGREEING)
+    before = digest(*files(seeded))
+    with read_only(*([seeded] if what == "file" else [seeded.parent])):
+        one_error_line(claimcheck("ingest", new, "--store", seeded, "--embed-model", "no/such/model"), "E409")
+        assert stats(seeded)["articles"] == 2  # reading still works
+    assert digest(*files(seeded)) == before
+
+
+def test_cli_store_full_disk_is_e410(seeded, embed, tmp_path, monkeypatch):
+    """Disk full: before the work when the disk has no room, and when SQLite runs out of room (B5)."""
+    from checker import store as store_module
+
+    new = tmp_path / "new.txt"  # 300 new sentences: more than the free pages of the store
+    new.write_text("\n\n".join(f"Bij de aanval op basis {i} raakten volgens het leger {i} soldaten gewond." for i in range(300)))
+    before = digest(*files(seeded))
+    monkeypatch.setattr(store_module, "MIN_FREE_BYTES", 2**62)
+    one_error_line(claimcheck("ingest", new, "--store", seeded, "--embed-model", "no/such/model"), "E410")
+    monkeypatch.undo()
+    real_connect = sqlite3.connect
+
+    def small_disk(*args, **kwargs):  # a database that may not grow: SQLite's own "database or disk is full"
+        conn = real_connect(*args, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+        return conn
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", small_disk)
+    one_error_line(claimcheck("ingest", new, "--store", seeded, *embed), "E410")
+    monkeypatch.undo()
+    assert stats(seeded)["articles"] == 2 and digest(*files(seeded))[0] == before[0]
+
+
+def test_cli_store_failed_index_save_is_coded_and_leaves_no_temp_file(tmp_path, embed, monkeypatch):
+    """ENOSPC while saving DB.usearch: E410 and no DB.usearch.tmp left behind (B8, B12)."""
+    from checker import store as store_module
+
+    def no_space(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module.os, "replace", no_space)
+    db = tmp_path / "corpus.db"
+    one_error_line(claimcheck("ingest", SEEDS, "--store", db, *embed), "E410")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_store_unusable_store_paths_and_meta_are_coded(seeded, embed, tmp_path):
+    """A --store under a file (E411) and a hand-edited meta table (E401), not internal errors (B8)."""
+    (tmp_path / "file").write_text("not a folder")
+    one_error_line(claimcheck("ingest", SEEDS, "--store", tmp_path / "file" / "corpus.db", *embed), "E411")
+    with contextlib.closing(sqlite3.connect(seeded)) as conn:
+        conn.execute("UPDATE meta SET value = 'abc' WHERE key = 'dim'")
+        conn.commit()
+    one_error_line(claimcheck("stats", "--store", seeded), "E401")
