@@ -40,9 +40,9 @@ from checker.stories import Stories, language, published, story_text
 from checker.disputes import find_disputes, mark_same_origin, origins
 from checker.types import Article, CandidatePair, Claim, Finding, ScoredPair
 
-BASELINE_VERSION = 1
 logger = logging.getLogger(__name__)
 
+BASELINE_VERSION = 1
 CI_FORMATS = ("json", "markdown", "github")
 MARKDOWN_LIMIT = 60_000  # characters; a GitHub comment holds 65,536
 
@@ -86,11 +86,10 @@ def plan_ingest(db: Path, articles: list[Article], settings: Settings) -> tuple[
             store.check_embedder(embedder_id(settings.embed_model))
             stored = store.hashes(a.id for a in articles)
     todo = [a for a in articles if stored.get(a.id) != content_hash(a)]
-    return [(a, segment_article(a, settings)) for a in todo], len(articles) - len(todo)
     warn_replacing([a.id for a in todo if a.id in stored])
+    return [(a, segment_article(a, settings)) for a in todo], len(articles) - len(todo)
 
 
-def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder],
 def warn_replacing(ids: list[str], shown: int = 5) -> None:
     """One line on stderr naming the stored articles an ingest replaces (same id, other content)."""
     if ids:
@@ -99,6 +98,7 @@ def warn_replacing(ids: list[str], shown: int = 5) -> None:
                        len(ids), ", ".join(repr(i) for i in ids[:shown]), more)
 
 
+def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder],
            settings: Settings, *, batch_size: int = 64, progress: Progress | None = None) -> Counter:
     """Embed and store ``planned`` articles, one transaction per batch, then save the vector index.
 

@@ -53,8 +53,8 @@ INDEX_SUFFIX = ".usearch"
 EXPANSION_SEARCH = 256
 EXACT_UP_TO = 5_000  # texts; a smaller index is searched by brute force (exact, and as fast)
 _CHUNK = 500  # ids per "IN (...)" query, below SQLite's variable limit
-
 MIN_FREE_BYTES = 8 * 2**20  # a writer refuses to start on a disk with less free space (E410)
+
 # MIGRATIONS[v] takes a store from schema version v to v + 1; version 0 is an empty file.
 # Statements are separated by ";\n" and run one by one inside one transaction (executescript
 # would commit halfway).
@@ -148,13 +148,6 @@ def _sqlite_errors(method):
     return wrapper
 
 
-class Store:
-    """An open store. ``Store.open(path)`` is read-only; ``write=True`` creates the store if needed."""
-
-    def __init__(self, path: Path, conn: sqlite3.Connection, writable: bool):
-        self.path = path
-        self.conn = conn
-        self.writable = writable
 def store_error(path: Path, exc: sqlite3.Error) -> ClaimcheckError:
     """E404 locked, E409 read-only, E410 disk full; anything else SQLite refuses is E401 (not a store)."""
     why = str(exc)
@@ -190,6 +183,13 @@ def check_writable(path: Path) -> None:
         raise ClaimcheckError(Errors.E410.format(path=path))
 
 
+class Store:
+    """An open store. ``Store.open(path)`` is read-only; ``write=True`` creates the store if needed."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, writable: bool):
+        self.path = path
+        self.conn = conn
+        self.writable = writable
         self._index: Any = None  # usearch.index.Index, loaded on first use
 
     @classmethod
@@ -212,6 +212,8 @@ def check_writable(path: Path) -> None:
         if write:
             check_writable(path)
         uri = f"{path.absolute().as_uri()}?mode={'rwc' if write else 'ro'}"
+        if not write and not os.access(path.parent, os.W_OK):
+            uri += "&immutable=1"  # a read-only folder (a read-only mount): no writer, and no room for the WAL index
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
@@ -219,8 +221,6 @@ def check_writable(path: Path) -> None:
         store = cls(path, conn, write)
         try:
             store._prepare(upgrade)
-        if not write and not os.access(path.parent, os.W_OK):
-            uri += "&immutable=1"  # a read-only folder (a read-only mount): no writer, and no room for the WAL index
         except BaseException:
             conn.close()
             raise
@@ -290,7 +290,8 @@ def check_writable(path: Path) -> None:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite has already rolled back after "disk full" (SQLITE_FULL)
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
@@ -301,8 +302,7 @@ def check_writable(path: Path) -> None:
         try:
             yield
         finally:
-            if self.conn.in_transaction:  # SQLite has already rolled back after "disk full" (SQLITE_FULL)
-                self.conn.execute("ROLLBACK")
+            self.conn.execute("ROLLBACK")
 
     def _set_meta(self, **values: object) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -669,6 +669,20 @@ def _restore(path: Path, view: bool):
     return index
 
 
+def _save_index(index, path: Path) -> None:
+    """Save through a temp file (removed when the save fails) and ``os.replace``."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        index.save(str(tmp))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    except RuntimeError as exc:  # usearch's own report of a failed write
+        raise ClaimcheckError(Errors.E302.format(path=path, why=exc)) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _similar_keys(matches, min_similarity: float) -> np.ndarray:
     """Keys of the matches of one query (``Matches``) or many (``BatchMatches``) at or above ``min_similarity``."""
     keys, distances = np.atleast_2d(matches.keys), np.atleast_2d(matches.distances)
@@ -690,20 +704,6 @@ def _index_lock(path: Path, exclusive: bool) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-def _save_index(index, path: Path) -> None:
-    """Save through a temp file (removed when the save fails) and ``os.replace``."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        index.save(str(tmp))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise write_error(path, exc) from exc
-    except RuntimeError as exc:  # usearch's own report of a failed write
-        raise ClaimcheckError(Errors.E302.format(path=path, why=exc)) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
