@@ -9,6 +9,8 @@ point into the article's text, like the claims' own.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +19,8 @@ import numpy as np
 
 from checker import models
 from checker.judge import quantities, temporal
-from checker.judge.wording import negated
+from checker.judge.actors import NO_ROLES, Roles, roles
+from checker.judge.wording import negated, polarity
 from checker.types import Article, Claim
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
@@ -37,13 +40,19 @@ class Entity:
 
 @dataclass(frozen=True)
 class ClaimFacts:
-    """The facts of one claim (later stages find them by the claim itself: ``Facts``)."""
+    """The facts of one claim (later stages find them by the claim itself: ``Facts``).
+
+    ``tagged`` says whether the entity tagger has read the claim: entities, the actors' ``roles``
+    and the ``who``/``scope`` of counts depend on it; the rest never does."""
 
     entities: tuple[Entity, ...] = ()
     quantities: tuple[quantities.Quantity, ...] = ()
     times: temporal.TimeInfo | None = None
-    negated: tuple[str, ...] = ()  # negation words of the claim ("niet", "geen", "not")
+    polarity: str = "positive"  # of the main statement ("negative": "De brug is niet ingestort")
+    negated: tuple[str, ...] = ()  # content words under a main-clause negation
     attribution: str | None = None
+    roles: Roles = NO_ROLES
+    tagged: bool = False
 
 
 Facts = dict[Claim, ClaimFacts]
@@ -67,10 +76,26 @@ def entity_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+def lines(text: str, spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Word spans grouped by line: a line break inside a claim (a headline or byline the sentence
+    splitter joined to the next sentence) ends the context the tagger reads."""
+    groups: list[list[tuple[int, int]]] = []
+    for i, span in enumerate(spans):
+        if not groups or "\n" in text[spans[i - 1][1]:span[0]]:
+            groups.append([])
+        groups[-1].append(span)
+    return groups
+
+
 def entities(claims: Sequence[Claim], tag: Tagger) -> list[tuple[Entity, ...]]:
-    """The entities of each claim, offsets into its article's text."""
+    """The entities of each claim, offsets into its article's text; each line is tagged on its own."""
     spans = [words(c.text) for c in claims]
-    tags = tag([[c.text[s:e] for s, e in ws] for c, ws in zip(claims, spans)])
+    groups = [lines(c.text, ws) for c, ws in zip(claims, spans)]
+    flat = tag([[c.text[s:e] for s, e in group] for c, claim_groups in zip(claims, groups) for group in claim_groups])
+    tags, at = [], 0
+    for claim_groups in groups:
+        tags.append([t for group_tags in flat[at:at + len(claim_groups)] for t in group_tags])
+        at += len(claim_groups)
     out = []
     for claim, ws, claim_tags in zip(claims, spans, tags):
         found = []
@@ -81,44 +106,114 @@ def entities(claims: Sequence[Claim], tag: Tagger) -> list[tuple[Entity, ...]]:
     return out
 
 
+def entity_key(text: str, kind: str) -> str:
+    """What two mentions of one actor share: a person's surname ("Mark Rutte", "Rutte" -> rutte), else
+    the lower-case name without article, possessive or Dutch adjective ending ("Duitse" -> duits)."""
+    words = re.sub(r"['’]s?$", "", text.strip()).lower().split()
+    while len(words) > 1 and words[0] in ("de", "het", "the"):
+        words = words[1:]
+    if kind == "PER":
+        return words[-1] if words else ""
+    key = " ".join(words)
+    return key[:-1] if key.endswith("se") and len(key) > 4 else key
+
+
 def analyze(claims: Sequence[Claim], articles: dict[str, Article], tag: Tagger | None) -> Facts:
-    """The facts of every claim (``tag``: the entity tagger; None leaves entities empty)."""
+    """The facts of every claim (``tag``: the entity tagger; None leaves entities, and what depends
+    on them, empty: ``tagged`` is False)."""
     found = entities(claims, tag) if tag is not None else [()] * len(claims)
     facts = {}
     for claim, claim_entities in zip(claims, found):
         article = articles.get(claim.article_id)
+        mentions = [(e.start - claim.start, e.end - claim.start, entity_key(e.text, e.type)) for e in claim_entities]
+        places = [(s, e, f"loc:{key}") if kind == "LOC" else (s, e, key)
+                  for (s, e, key), kind in zip(mentions, (x.type for x in claim_entities))]
         facts[claim] = ClaimFacts(
             entities=claim_entities,
-            quantities=tuple(quantities.extract(claim.text)),
+            quantities=tuple(quantities.extract(claim.text, places, claim.lang)),
             times=temporal.time_info(claim.text, article.date if article else None),
+            polarity=polarity(claim.text),
             negated=tuple(negated(claim.text)),
             attribution=claim.attribution,
+            roles=roles(claim.text, claim.lang, mentions) if tag is not None else NO_ROLES,
+            tagged=tag is not None,
         )
     return facts
 
 
 def fact_record(claim: Claim, facts: ClaimFacts) -> dict[str, object]:
     """A claim and its facts as ``claimcheck analyze`` prints them."""
+    return {"article": claim.article_id, "index": claim.index, "start": claim.start, "end": claim.end,
+            "text": claim.text, "lang": claim.lang, **facts_json(facts)}
+
+
+def facts_json(facts: ClaimFacts) -> dict[str, object]:
+    """The facts of one claim as JSON (``entities`` and ``actors`` are empty until the tagger read it)."""
     times = facts.times
     return {
-        "article": claim.article_id, "index": claim.index, "start": claim.start, "end": claim.end,
-        "text": claim.text, "lang": claim.lang,
         "entities": [{"text": e.text, "type": e.type, "start": e.start, "end": e.end} for e in facts.entities],
-        "quantities": [{"text": q.text, "category": q.category, "low": _number(q.low), "high": _number(q.high),
-                        "bound": q.bound} for q in facts.quantities],
+        "quantities": [{"text": q.text, "type": q.type, "low": _number(q.low), "high": _number(q.high),
+                        "bound": q.bound, "counted": q.counted, "key": q.key, "unit": q.unit}
+                       for q in facts.quantities],
         "times": None if times is None else {
             "days": sorted("-".join(f"{p:02d}" if p is not None else "?" for p in day) for day in times.days),
+            "months": sorted(f"{y if y is not None else '?'}-{m:02d}" for y, m in times.months),
             "weekdays": sorted(times.weekdays), "clock": [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(times.clock)],
             "zone": times.zone, "hedged": times.hedged, "revised": times.revised},
+        "polarity": facts.polarity,
         "negated": list(facts.negated),
         "attribution": facts.attribution,
+        "actors": {"subject": sorted(facts.roles.subject), "agent": sorted(facts.roles.agent),
+                   "other": sorted(facts.roles.other)},
+        "tagged": facts.tagged,
     }
+
+
+def dump_facts(facts: ClaimFacts) -> str:
+    """``facts`` as compact JSON that ``load_facts`` reads back unchanged (the store keeps it)."""
+    def plain(value: object) -> object:
+        if isinstance(value, (set, frozenset)):
+            return sorted((plain(v) for v in value), key=repr)
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return None if value == float("inf") else value
+
+    return json.dumps(plain(dataclasses.asdict(facts)), ensure_ascii=False, separators=(",", ":"))
+
+
+def load_facts(text: str) -> ClaimFacts:
+    """The ``ClaimFacts`` that ``dump_facts`` wrote."""
+    raw = json.loads(text)
+    frozen = lambda items: frozenset(tuple(i) if isinstance(i, list) else i for i in items)  # noqa: E731
+    quantity = lambda q: quantities.Quantity(**{**q, "high": float("inf") if q["high"] is None else q["high"],  # noqa: E731
+                                                "who": frozenset(q["who"]), "scope": frozenset(q["scope"])})
+    times = raw["times"] and temporal.TimeInfo(**{k: frozen(v) if isinstance(v, list) else v
+                                                  for k, v in raw["times"].items()})
+    return ClaimFacts(entities=tuple(Entity(**e) for e in raw["entities"]),
+                      quantities=tuple(quantity(q) for q in raw["quantities"]), times=times or None,
+                      polarity=raw["polarity"], negated=tuple(raw["negated"]), attribution=raw["attribution"],
+                      roles=Roles(*(frozenset(raw["roles"][k]) for k in ("subject", "agent", "other"))),
+                      tagged=raw["tagged"])
 
 
 def _number(value: float) -> float | int | None:
     if value == float("inf"):
         return None
     return int(value) if float(value).is_integer() else value
+
+
+def lazy_tagger(name: str, device: str | None = None) -> Tagger:
+    """A tagger that loads its model (``EntityTagger``) on the first call."""
+    loaded: list[EntityTagger] = []
+
+    def tag(sentences: list[list[str]]) -> list[list[str]]:
+        if not loaded:
+            loaded.append(EntityTagger(name, device))
+        return loaded[0](sentences)
+
+    return tag
 
 
 class EntityTagger:

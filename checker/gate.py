@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from checker.analyze import Facts, analyze
 from checker.config import Settings
 from checker.embed import CachedEncoder
 from checker.errors import ClaimcheckError, Errors
@@ -54,13 +55,13 @@ def embedder_id(name: str) -> str:
 
 
 def entries(articles: list[Article], claims: list[Claim], vectors: np.ndarray,
-            story_vectors: np.ndarray) -> list[Entry]:
-    """Claims and vectors regrouped per article (an article without claims gets an empty entry)."""
+            story_vectors: np.ndarray, facts: Facts) -> list[Entry]:
+    """Claims, vectors and facts regrouped per article (an article without claims gets an empty entry)."""
     rows: dict[str, list[int]] = defaultdict(list)
     for row, claim in enumerate(claims):
         rows[claim.article_id].append(row)
-    return [Entry(a, [claims[i] for i in rows[a.id]], vectors[rows[a.id]], story)
-            for a, story in zip(articles, story_vectors)]
+    return [Entry(a, [claims[i] for i in rows[a.id]], vectors[rows[a.id]], story,
+                  [facts[claims[i]] for i in rows[a.id]]) for a, story in zip(articles, story_vectors)]
 
 
 def backfill_stories(store: Store, embedder: CachedEncoder, settings: Settings) -> Counter:
@@ -120,7 +121,8 @@ def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: 
             if store is None:
                 store = Store.open(db, write=True)
                 counts.update(backfill_stories(store, embedder, settings))
-            counts.update(store.add(entries([a for a, _ in batch], claims, vectors, story_vectors),
+            facts = analyze(claims, {a.id: a for a, _ in batch}, tag=None)  # entities when a check needs them
+            counts.update(store.add(entries([a for a, _ in batch], claims, vectors, story_vectors, facts),
                                     embedder=embedder_id(embedder.name), settings=settings))
             if progress:
                 progress("ingest", start + len(batch), len(planned))
@@ -237,7 +239,9 @@ def check(store: Store, articles: list[Article], claims: list[Claim], settings: 
     scored, n_scored = score_distinct(pairs, models, settings, progress)
     known = store.articles(set(stories.of) - new_ids) | {a.id: a for a in articles}
     origin = origins(list(known.values()), stories)
-    findings = mark_same_origin(judge(scored, known, settings), origin)
+    facts = analyze(claims, known, tag=None) | store.facts(c for s in scored for c in (s.pair.a, s.pair.b)
+                                                           if c.article_id not in new_ids)
+    findings = mark_same_origin(judge(scored, known, settings, facts, tag=models.tag), origin)
     reported = [f for f in findings if finding_key(f) not in baseline]
     found_keys = {finding_key(f) for f in findings}
     corpus = store.counts()
@@ -248,10 +252,10 @@ def check(store: Store, articles: list[Article], claims: list[Claim], settings: 
     cited = sorted({f.b.article_id for f in reported} - new_ids)
     shown = [*articles, *(known[i] for i in cited)]
     report = Report(shown, claims, reported, stories, find_disputes(reported, shown, stories, origin), origin,
-                    stats=stats, settings=describe_settings(settings, models))
+                    stats=stats, settings=describe_settings(settings, models), facts=facts)
     return GateResult(report, findings, baselined=sorted(found_keys & set(baseline)),
                       stale=sorted(set(baseline) - found_keys),
-                      entries=entries(articles, claims, vectors, story_vectors),
+                      entries=entries(articles, claims, vectors, story_vectors, facts),
                       embedder=embedder_id(models.embedder.name), store=str(store.path))
 
 

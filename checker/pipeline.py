@@ -1,4 +1,5 @@
-"""The verify pipeline: ingest -> segment -> embed -> pair -> infer -> judge, as plain function calls."""
+"""The verify pipeline: ingest -> segment -> analyze -> embed -> stories -> pair -> infer -> judge ->
+disputes, as plain function calls."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from checker import __version__, models
+from checker.analyze import ClaimFacts, Facts, Tagger, analyze, lazy_tagger
 from checker.config import Settings
 from checker.disputes import Dispute, find_disputes, mark_same_origin, origins
 from checker.embed import CachedEncoder, Embedder
 from checker.infer import NLIModel, Predictor, score_pairs
 from checker.judge import judge
-from checker.judge import quantities
 from checker.pair import cross_article_pairs, merge_pairs, pair_all, pair_claims, pair_on_topics
 from checker.segment import segment
 from checker.stories import Stories, find_stories
@@ -37,6 +38,7 @@ class Report:
     origins: dict[str, str] = field(default_factory=dict)  # article id -> origin (wire copies share one)
     stats: dict[str, object] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    facts: Facts = field(default_factory=dict)  # what is known of each claim (checker.analyze)
 
     def __post_init__(self) -> None:
         missing = [a.id for a in self.articles if a.id not in self.stories.of]
@@ -50,17 +52,19 @@ class Report:
 
 @dataclass
 class Models:
-    """The two models, loaded once and shared by every run in a process."""
+    """The models, loaded once and shared by every run in a process. The entity tagger (``tag``)
+    loads on its first call: a run whose pairs are all neutral never needs it."""
 
     embedder: CachedEncoder
     nli: Predictor
+    tag: Tagger | None = None
 
     @classmethod
     def load(cls, settings: Settings) -> Models:
         embedder = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend)
         nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
         share_backbone(embedder, nli)
-        return cls(embedder, nli)
+        return cls(embedder, nli, lazy_tagger(settings.ner_model, settings.device) if settings.ner_model else None)
 
 
 def share_backbone(embedder: CachedEncoder, nli: Predictor) -> bool:
@@ -109,17 +113,21 @@ def verify(articles: list[Article], settings: Settings, models: Models, progress
         return score_pairs(pairs, models.nli, batch_size=settings.nli_batch_size, progress=tick)
 
     return run(articles, settings, models.embedder.encode, score, describe_settings(settings, models), progress,
-               stories)
+               stories, models.tag)
 
 
 def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]], np.ndarray], score: Score,
-        described: dict[str, object], progress: Progress | None = None, stories: Stories | None = None) -> Report:
+        described: dict[str, object], progress: Progress | None = None, stories: Stories | None = None,
+        tag: Tagger | None = None) -> Report:
     """The stages in order; ``embed`` and ``score`` are where engines differ (checker/engine)."""
     started = time.perf_counter()
     claims = segment(articles, settings)
+    by_id = {a.id: a for a in articles}
+    facts = analyze(claims, by_id, tag=None)  # entities later, for the claims of possible findings only
     vectors = embed([c.text for c in claims])
     stories = stories or find_stories(articles, embed, settings, {c.article_id: c.lang for c in claims})
-    pairs = candidate_pairs(claims, vectors, settings, stories=stories)
+    pairs = candidate_pairs(claims, vectors, settings, stories=stories,
+                            topics=lambda some: [topics(facts[c]) for c in some])
     done = 0
 
     def tick(n: int) -> None:
@@ -130,15 +138,23 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
 
     scored = score(pairs, tick)
     origin = origins(articles, stories)
-    findings = mark_same_origin(judge(scored, {a.id: a for a in articles}, settings), origin)
+    findings = mark_same_origin(judge(scored, by_id, settings, facts, tag), origin)
     return Report(articles, claims, findings, stories, find_disputes(findings, articles, stories, origin), origin,
-                  stats=run_stats(articles, claims, len(pairs), findings, started, stories), settings=described)
+                  stats=run_stats(articles, claims, len(pairs), findings, started, stories), settings=described,
+                  facts=facts)
+
+
+def topics(facts: ClaimFacts) -> frozenset[str]:
+    """What a claim counts, as pairing keys; the killed, the injured and casualties share one key."""
+    group = {"killed": "casualties", "injured": "casualties"}
+    keys = (q.key.split(":")[0] for q in facts.quantities if q.type == "count" and q.key)
+    return frozenset(group.get(key, key) for key in keys)
 
 
 def claim_topics(claims: list[Claim]) -> list[frozenset[str]]:
-    """What each claim counts, as pairing keys; killed, injured and casualties share one key."""
-    group = {"killed": "casualties", "injured": "casualties"}
-    return [frozenset(group.get(q.category, q.category) for q in quantities.extract(c.text)) for c in claims]
+    """``topics`` of claims not analysed yet (the CI gate's stored claims)."""
+    facts = analyze(claims, {}, tag=None)
+    return [topics(facts[c]) for c in claims]
 
 
 def candidate_pairs(claims: list[Claim], vectors: np.ndarray, settings: Settings, corpus: list[Claim] | None = None,

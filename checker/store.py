@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from checker import __version__
+from checker.analyze import ClaimFacts, dump_facts, load_facts
 from checker.errors import ClaimcheckError, Errors
 from checker.config import Settings
 from checker.report.records import finding_key, finding_record
@@ -107,6 +108,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN story_vector BLOB;
     CREATE INDEX articles_story ON articles(story_id)
     """,
+    # 3: the facts of each claim (checker.analyze, JSON), computed once at ingest; NULL for claims
+    # stored before, whose facts are computed when a check needs them.
+    """
+    ALTER TABLE claims ADD COLUMN facts TEXT
+    """,
 )
 
 
@@ -133,6 +139,7 @@ class Entry:
     claims: list[Claim]
     vectors: np.ndarray
     story_vector: np.ndarray | None = None  # of ``stories.story_text``; None leaves the story to a later backfill
+    facts: Sequence[ClaimFacts] | None = None  # of each claim (checker.analyze), stored with it
 
 
 def _sqlite_errors(method):
@@ -423,6 +430,19 @@ class Store:
                 vectors.append(np.frombuffer(row[9], dtype="<f4"))
         return claims, _stack(vectors, self.dim())
 
+    @_sqlite_errors
+    def facts(self, claims: Iterable[Claim]) -> dict[Claim, ClaimFacts]:
+        """The stored facts of these claims (claims stored without facts are left out)."""
+        wanted = {(c.article_id, c.index): c for c in claims}
+        out: dict[Claim, ClaimFacts] = {}
+        for chunk in _chunks(sorted({article for article, _ in wanted})):
+            for article, index, text in self.conn.execute(
+                    f"SELECT article_id, idx, facts FROM claims WHERE article_id IN ({_marks(chunk)})"
+                    " AND facts IS NOT NULL", chunk):
+                if (article, index) in wanted:
+                    out[wanted[article, index]] = load_facts(text)
+        return out
+
     def _claim_embedder(self, embedder: str, dim: int) -> None:
         """Record the embedder of a new store; E406 when a store's embedder or dimension differs."""
         self.check_embedder(embedder)
@@ -448,13 +468,15 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article.id, digest, article.text, article.title, article.date, article.source, article.url,
              article.lang, article.path, story_vector))
-        for c, vector in zip(entry.claims, entry.vectors):
+        facts = entry.facts or [None] * len(entry.claims)
+        for c, vector, claim_facts in zip(entry.claims, entry.vectors, facts):
             self.conn.execute("INSERT OR IGNORE INTO texts (text, vector) VALUES (?, ?)",
                               (c.text, np.asarray(vector, dtype="<f4").tobytes()))
             self.conn.execute(
                 'INSERT INTO claims (article_id, idx, text_id, start, "end", lang, paragraph_start, paragraph_end,'
-                " attribution) SELECT ?, ?, id, ?, ?, ?, ?, ?, ? FROM texts WHERE text = ?",
-                (c.article_id, c.index, c.start, c.end, c.lang, c.paragraph[0], c.paragraph[1], c.attribution, c.text))
+                " attribution, facts) SELECT ?, ?, id, ?, ?, ?, ?, ?, ?, ? FROM texts WHERE text = ?",
+                (c.article_id, c.index, c.start, c.end, c.lang, c.paragraph[0], c.paragraph[1], c.attribution,
+                 None if claim_facts is None else dump_facts(claim_facts), c.text))
         return "replaced" if row is not None else "added"
 
     def _delete(self, article_id: str) -> None:

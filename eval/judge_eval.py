@@ -20,6 +20,7 @@ import itertools
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from checker import judge
 from checker.config import Settings
 from checker.judge.attribution import find_source
 from checker.types import Article, CandidatePair, Claim, ScoredPair
+
+if TYPE_CHECKING:
+    from checker.analyze import Facts
 
 VERDICTS = ("contradiction", "agreement", "update", "neutral")
 HELD_OUT = "held-out"
@@ -50,8 +54,14 @@ def case_pair(case: dict) -> tuple[CandidatePair, dict[str, Article]]:
     return CandidatePair(claims[0], claims[1], 0.0), articles
 
 
-def score_cases(cases: list[dict], settings: Settings) -> list[tuple[ScoredPair, dict[str, Article]]]:
-    """Similarity (embedder) and NLI probabilities (both directions) for every case."""
+Scored = list[tuple[ScoredPair, dict[str, Article], "Facts"]]
+
+
+def score_cases(cases: list[dict], settings: Settings) -> Scored:
+    """Similarity (embedder), NLI probabilities (both directions) and the facts of both claims
+    (with the entity tagger, as ``verify`` has them when it reports a pair) for every case."""
+    from checker.analyze import EntityTagger, analyze
+
     from checker.embed import Embedder
     from checker.infer import NLIModel, score_pairs
 
@@ -62,12 +72,13 @@ def score_cases(cases: list[dict], settings: Settings) -> list[tuple[ScoredPair,
     pairs = [CandidatePair(p.a, p.b, round(float(s), 6)) for (p, _), s in zip(built, similarity)]
     scored = score_pairs(pairs, NLIModel(settings.nli_model, settings.device, settings.nli_max_length),
                          batch_size=settings.nli_batch_size)
-    return [(s, articles) for s, (_, articles) in zip(scored, built)]
+    tagger = EntityTagger(settings.ner_model, settings.device)
+    return [(s, articles, analyze([s.pair.a, s.pair.b], articles, tagger)) for s, (_, articles) in zip(scored, built)]
 
 
-def run_case(scored: ScoredPair, articles: dict[str, Article], settings: Settings) -> dict[str, object]:
+def run_case(scored: ScoredPair, articles: dict[str, Article], facts: Facts, settings: Settings) -> dict[str, object]:
     """Both verdicts for one case, with the reasons and the evidence that decided them."""
-    ev = judge.evidence(scored, articles, settings)
+    ev = judge.evidence(scored, articles, settings, facts)
     finding = judge.decide(scored, ev, settings)
     baseline = judge.without_rules([scored], settings)
     return {
@@ -106,11 +117,11 @@ def summarise(rows: list[dict]) -> dict[str, dict]:
                    "nli_only": precision_recall(group, "nli_only")} for name, group in groups.items()}
 
 
-def judge_all(cases: list[dict], scored: list[tuple[ScoredPair, dict[str, Article]]], settings: Settings) -> list[dict]:
-    return [dict(case, **run_case(pair, articles, settings)) for case, (pair, articles) in zip(cases, scored)]
+def judge_all(cases: list[dict], scored: Scored, settings: Settings) -> list[dict]:
+    return [dict(case, **run_case(pair, articles, facts, settings)) for case, (pair, articles, facts) in zip(cases, scored)]
 
 
-def sweep(cases: list[dict], scored: list[tuple[ScoredPair, dict[str, Article]]], settings: Settings) -> list[dict]:
+def sweep(cases: list[dict], scored: Scored, settings: Settings) -> list[dict]:
     """Accuracy and contradiction/agreement P/R over all cases for each pair of NLI thresholds."""
     out = []
     for con, agr in itertools.product(*SWEEP.values()):

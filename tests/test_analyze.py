@@ -49,9 +49,9 @@ def test_analyze_computes_every_fact_once_per_claim():
               Claim("a", 1, "Niemand werd opgepakt.", 49, 71, "nl")]
     facts = analyze(claims, {"a": article}, tag=None)
     first, second = facts[claims[0]], facts[claims[1]]
-    assert [(q.category, q.low) for q in first.quantities] == [("injured", 9)]
+    assert [(q.type, q.key, q.low) for q in first.quantities] == [("count", "injured", 9)]
     assert first.attribution == "de politie" and not first.negated
-    assert second.negated and not second.quantities
+    assert second.polarity == "negative" and [(q.key, q.high) for q in second.quantities] == [("arrested", 0)]
 
 
 def test_tagger_runs_a_token_classifier(tiny_ner_dir):
@@ -70,7 +70,7 @@ def test_cli_analyze_prints_one_record_per_claim(tiny_ner_dir, tmp_path, capsys)
     assert [(r["article"], r["index"]) for r in records] == [("a12", 0), ("a12", 1)]
     first = records[0]
     assert first["text"] == "Op de A12 bij Woerden raakten negen mensen gewond." and first["start"] == 0
-    assert first["quantities"][0]["low"] == 9 and first["quantities"][0]["category"] == "injured"
+    assert first["quantities"][0]["low"] == 9 and first["quantities"][0]["key"] == "injured" and first["polarity"] == "positive"
     assert set(first) >= {"entities", "times", "negated", "attribution", "end", "lang"}
     assert main(["analyze", str(path), "--ner-model", str(tiny_ner_dir), "--format", "xml"]) == 2
 
@@ -98,3 +98,16 @@ def test_shipped_tagger_finds_people_places_and_organisations(tmp_path, capsys):
     assert {("Ajax", "ORG"), ("PSV", "ORG"), ("Luuk de Jong", "PER")} <= found["sport"]
     assert ("RIVM", "ORG") in found["gezondheid"] and ("Jaap van Dissel", "PER") in found["gezondheid"]
     assert {("Olaf Scholz", "PER"), ("Emmanuel Macron", "PER"), ("Paris", "LOC")} <= found["world"]
+
+
+def test_each_line_of_a_claim_is_tagged_on_its_own():
+    text = "Brand in Gent\nDe brandweer van Gent rukte uit."
+    seen = []
+
+    def tagger(sentences):
+        seen.extend(sentences)
+        return [["B-LOC" if w == "Gent" else "O" for w in ws] for ws in sentences]
+
+    (found,) = entities([Claim("a", 0, text, 0, len(text), "nl")], tagger)
+    assert seen == [["Brand", "in", "Gent"], ["De", "brandweer", "van", "Gent", "rukte", "uit", "."]]
+    assert [(e.text, e.start) for e in found] == [("Gent", 9), ("Gent", 31)]

@@ -53,7 +53,7 @@ def test_store_round_trips_articles_claims_and_vectors(db):
     entry = make_entry("b", 4, seed=2)
     with Store.open(db) as store:
         assert store.articles(["b"])["b"] == Article(id="b", text=entry.article.text, date="2020-01-08", source="NOS")
-        assert store.counts() == {"schema_version": 2, "articles": 2, "claims": 7, "stories": 0, "distinct_claim_texts": 7,
+        assert store.counts() == {"schema_version": 3, "articles": 2, "claims": 7, "stories": 0, "distinct_claim_texts": 7,
                                   "findings": 0,
                                   "findings_by_verdict": {"contradiction": 0, "update": 0, "agreement": 0}}
         assert store.meta()["embedder"] == "fake" and store.dim() == DIM
@@ -163,7 +163,7 @@ def test_store_empty_file_is_a_new_store_for_writers_only(tmp_path):
         Store.open(path)
     assert info.value.code == "E401" and path.read_bytes() == b""
     with Store.open(path, write=True) as store:
-        assert store.version() == store_module.schema_version() == 2
+        assert store.version() == store_module.schema_version() == 3
 
 
 def test_store_rejects_a_foreign_sqlite_database(tmp_path):
@@ -190,7 +190,7 @@ def test_store_older_schema_needs_migrate(db, monkeypatch):
     monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, "CREATE TABLE notes (text TEXT)"))
     assert_refused(db, "E407")
     with Store.open(db, write=True, upgrade=True) as store:
-        assert store.version() == 3
+        assert store.version() == 4
         assert store.counts()["articles"] == 2
         store.conn.execute("SELECT * FROM notes").fetchall()
 
@@ -327,7 +327,8 @@ def test_store_schema_1_migrates_and_backfills_stories(tmp_path):
     with Store.open(db, write=True) as store:
         store.add([make_entry("a", 3, seed=1), make_entry("b", 2, seed=2)], embedder="fake")
     conn = sqlite3.connect(db, isolation_level=None)  # take it back to schema 1, as an older claimcheck wrote it
-    for statement in ("DROP INDEX articles_story", "ALTER TABLE articles DROP COLUMN story_id",
+    for statement in ("ALTER TABLE claims DROP COLUMN facts", "DROP INDEX articles_story",
+                      "ALTER TABLE articles DROP COLUMN story_id",
                       "ALTER TABLE articles DROP COLUMN story_vector", "DROP TABLE stories",
                       "UPDATE meta SET value = '1' WHERE key = 'schema_version'"):
         conn.execute(statement)
@@ -335,7 +336,8 @@ def test_store_schema_1_migrates_and_backfills_stories(tmp_path):
     claims_before = query(db, "SELECT article_id, idx, text_id FROM claims ORDER BY 1, 2")
     assert_refused(db, "E407")
     with Store.open(db, write=True, upgrade=True) as store:
-        assert store.version() == 2
+        assert store.version() == 3
+        assert store.facts(store.claims_of(["a", "b"])[0]) == {}  # claims stored before facts have none
         todo = store.without_story_vector()
         assert [a.id for a in todo] == ["a", "b"]
         counts = store.set_story_vectors({"a": np.eye(DIM)[0], "b": np.eye(DIM)[1]}, Settings())
@@ -361,3 +363,18 @@ def test_store_merges_two_stories_an_article_bridges_in_time(tmp_path):
         assert counts["merged"] == 1 and store.counts()["stories"] == 1
     stories = story_of(db)
     assert stories["early"] == stories["late"] == stories["middle"]
+
+
+def test_store_keeps_the_facts_of_each_claim(tmp_path):
+    from checker.analyze import analyze
+
+    text = "Bij de brand in Gent raakten gisteren zeker negen mensen gewond, van wie drie zwaargewond."
+    article = Article("fire", text, date="2024-07-03T18:00:00+02:00")
+    claim = Claim("fire", 0, text, 0, len(text), "nl")
+    facts = analyze([claim], {"fire": article}, tag=lambda ss: [["B-LOC" if w == "Gent" else "O" for w in ws] for ws in ss])
+    with Store.open(tmp_path / "s.db", write=True) as store:
+        store.add([Entry(article, [claim], np.eye(DIM)[:1], None, [facts[claim]])], embedder="fake")
+    with Store.open(tmp_path / "s.db") as store:
+        stored = store.facts(store.claims_of(["fire"])[0])
+    assert list(stored.values()) == [facts[claim]]
+    assert [(q.key, q.low) for q in facts[claim].quantities] == [("injured", 9), ("injured:severe", 3)]

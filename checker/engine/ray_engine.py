@@ -20,6 +20,7 @@ import numpy as np
 import ray
 import ray.util.client
 
+from checker.analyze import lazy_tagger
 from checker.config import Settings
 from checker.embed import text_prefix
 from checker.errors import ClaimcheckError, Errors
@@ -165,4 +166,5 @@ def verify(articles: list[Article], settings: Settings, progress: Progress | Non
     """``pipeline.verify`` with the embed and NLI stages on Ray; judge and report on the driver."""
     connect(settings)
     return run(articles, settings, lambda texts: embed(texts, settings),
-               lambda pairs, tick: score(pairs, settings, tick), describe_settings(settings), progress, stories)
+               lambda pairs, tick: score(pairs, settings, tick), describe_settings(settings), progress, stories,
+               lazy_tagger(settings.ner_model, settings.device) if settings.ner_model else None)

@@ -15,7 +15,6 @@ them). Contradiction wins over agreement; below the thresholds a pair is neutral
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,14 +22,13 @@ from checker.config import Settings
 from checker.judge import actors as actor_rules
 from checker.judge import quantities, temporal, wording
 from checker.judge.attribution import same_source
-from checker.types import Article, Claim, Finding, Reason, ScoredPair, Verdict
+from checker.types import Article, Finding, Reason, ScoredPair, Verdict
 
 if TYPE_CHECKING:
-    from checker.analyze import Facts
+    from checker.analyze import Facts, Tagger
 
-_NEGATION = re.compile(r"\b(?:niet|geen|nooit|niemand|niets|not|no|never|nobody|nothing|none)\b|n't\b", re.I)
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
-RULES = ("actors.v2", "quantities.v2", "time.v2", "nli.v2", "negation.v1", "paraphrase.v1", "attribution.v2")
+RULES = ("actors.v3", "quantities.v3", "time.v3", "nli.v2", "negation.v2", "paraphrase.v1", "attribution.v3")
 # Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
 REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
                 "NEGATION", "NLI_ENTAILMENT", "NLI_PARAPHRASE", "ACTOR_MISMATCH", "SOURCES", "DISPUTED",
@@ -50,35 +48,31 @@ class Evidence:
     times: tuple[temporal.TimeInfo, temporal.TimeInfo]
     dates: tuple[str | None, str | None]
     time_clash: str | None
-    same_event: bool  # the claims word one event alike (same language) or the model links them (across)
+    link: str  # how closely the claims are tied: "statement", "event" or only "story" (``link``)
     different_actors: bool
     negation_differs: bool
     polarity_flip: str | None  # what one claim negates and the other asserts (same language only)
     sources: tuple[str | None, str | None]
 
 
-def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Settings, facts: Facts | None = None,
-             roles: dict[Claim, actor_rules.Roles] | None = None) -> Evidence:
-    """Everything the rules know about one scored pair (``articles`` give the dates). ``facts`` and
-    ``roles`` hold what is known of each claim (``checker.analyze``), computed once per claim by
-    ``judge``; without them they are computed here for the two claims."""
+def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Settings,
+             facts: Facts | None = None) -> Evidence:
+    """Everything the rules know about one scored pair (``articles`` give the publication times).
+    ``facts`` hold what is known of each claim (``checker.analyze``), computed once per claim by
+    ``judge``; without them they are computed here for the two claims (no entities)."""
     from checker.analyze import analyze
 
     a, b = scored.pair.a, scored.pair.b
     if facts is None or a not in facts or b not in facts:
         facts = analyze([a, b], articles, tag=None)
-    roles = roles or {c: actor_rules.roles(c.text, c.lang) for c in (a, b)}
     fa, fb = facts[a], facts[b]
     dates = (_date(articles, a.article_id), _date(articles, b.article_id))
-    clashes, matches = quantities.compare(list(fa.quantities), list(fb.quantities))
     time_a, time_b = fa.times, fb.times
     p_contradiction = max(scored.forward["contradiction"], scored.backward["contradiction"])
     p_entailment = max(scored.forward["entailment"], scored.backward["entailment"])
     same_language = a.lang == b.lang
-    if same_language:
-        same_event = wording.overlap(a.text, b.text) >= settings.same_event_overlap
-    else:
-        same_event = p_entailment >= settings.agreement_threshold or p_contradiction >= settings.time_clash_threshold
+    tie = link(a.text, b.text, p_entailment, p_contradiction, same_language, settings)
+    clashes, matches = quantities.compare(fa.quantities, fb.quantities, tie)
     return Evidence(
         p_contradiction=p_contradiction,
         p_entailment=p_entailment,
@@ -87,12 +81,26 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
         times=(time_a, time_b),
         dates=dates,
         time_clash=temporal.clash(time_a, time_b, settings.time_tolerance_minutes),
-        same_event=same_event,
-        different_actors=actor_rules.different_actors(roles[a], roles[b]),
-        negation_differs=bool(_NEGATION.search(a.text)) != bool(_NEGATION.search(b.text)),
+        link=tie,
+        different_actors=actor_rules.different_actors(fa.roles, fb.roles),
+        negation_differs=fa.polarity != fb.polarity,
         polarity_flip=wording.polarity_flip(a.text, b.text) if same_language else None,
         sources=(a.attribution, b.attribution),
     )
+
+
+def link(a: str, b: str, p_entailment: float, p_contradiction: float, same_language: bool,
+         settings: Settings) -> str:
+    """How closely two claims of one story are tied: "statement" (one statement, told twice: most
+    content words shared, or across languages the model links them), "event" (the same event:
+    many words shared) or "story" (only the story)."""
+    if not same_language:
+        linked = p_entailment >= settings.agreement_threshold or p_contradiction >= settings.time_clash_threshold
+        return "statement" if linked else "story"
+    shared = wording.overlap(a, b)
+    if shared >= settings.same_statement_overlap:
+        return "statement"
+    return "event" if shared >= settings.same_event_overlap else "story"
 
 
 def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | None:
@@ -143,7 +151,7 @@ def _by_quantities(ev: Evidence) -> Outcome | None:
 
 def _by_time(ev: Evidence) -> Outcome | None:
     """Explicit times that cannot both hold, in two claims about one event (models often miss these)."""
-    if ev.time_clash and ev.same_event:
+    if ev.time_clash and ev.link == "statement":
         return "contradiction", max(0.8, ev.p_contradiction), \
             [Reason("TIME_CLASH", f"the same event at different times: {ev.time_clash}")]
     return None
@@ -164,8 +172,9 @@ def _by_nli(ev: Evidence, settings: Settings) -> Outcome | None:
 
 
 def _by_polarity(ev: Evidence, settings: Settings) -> Outcome | None:
-    """One claim negates ("niet gewaarschuwd") or reverses ("voted against") what the other asserts."""
-    if ev.polarity_flip and ev.p_contradiction >= settings.negation_threshold:
+    """One claim negates ("niet gewaarschuwd") or reverses ("voted against") what the other asserts,
+    in two claims that word one event ("nog niet bekend" says nothing against "voor zover bekend")."""
+    if ev.polarity_flip and ev.link != "story" and ev.p_contradiction >= settings.negation_threshold:
         return "contradiction", max(0.8, ev.p_contradiction), \
             [Reason("NEGATION", f"one claim negates what the other states ({ev.polarity_flip})")]
     return None
@@ -217,16 +226,23 @@ def _date(articles: dict[str, Article], article_id: str) -> str | None:
 
 
 def judge(scored: list[ScoredPair], articles: dict[str, Article], settings: Settings,
-          facts: Facts | None = None) -> list[Finding]:
+          facts: Facts | None = None, tag: Tagger | None = None) -> list[Finding]:
     """Findings for every non-neutral pair: contradictions first, then updates, then agreements.
-    What is known of each claim (``facts``, actor roles) is computed once, never per pair."""
+
+    What is known of each claim (``facts``) is computed once, never per pair. The entity tagger
+    (``tag``) reads only the claims of pairs that would be reported without the actor check: the
+    actors can only veto a finding, and tagging every claim would cost as much as embedding them."""
     from checker.analyze import analyze
 
     claims = list(dict.fromkeys(c for s in scored for c in (s.pair.a, s.pair.b)))
-    facts = {**(facts or {}), **analyze([c for c in claims if not facts or c not in facts], articles, tag=None)}
-    roles = {c: actor_rules.roles(c.text, c.lang) for c in claims}
-    findings = [f for s in scored if (f := decide(s, evidence(s, articles, settings, facts, roles), settings))
-                is not None]
+    facts = {} if facts is None else facts  # gains what is learnt here (the entities of tagged claims)
+    facts.update(analyze([c for c in claims if c not in facts], articles, tag=None))
+    found = [(s, f) for s in scored if (f := decide(s, evidence(s, articles, settings, facts), settings)) is not None]
+    untagged = list(dict.fromkeys(c for s, _ in found for c in (s.pair.a, s.pair.b) if not facts[c].tagged))
+    if tag is not None and untagged:
+        facts.update(analyze(untagged, articles, tag))
+        found = [(s, f) for s, _ in found if (f := decide(s, evidence(s, articles, settings, facts), settings))]
+    findings = [f for _, f in found]
     order = {"contradiction": 0, "update": 1, "agreement": 2}
     return sorted(findings, key=lambda f: (order[f.verdict], -f.score, f.a.key, f.b.key))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from checker.judge.lexicon import ACTORS, FINITE, REPORTING
+from checker.judge.lexicon import FINITE, REPORTING
 
 _DETERMINERS = frozenset({"de", "het", "een", "the", "a", "an"})
 # Words that end a speaker's noun phrase ("zegt een commandant tegen Reuters", "according to X, ...").
@@ -28,7 +28,9 @@ _PRONOUNS = frozenset({"hij", "hem", "zij", "ze", "haar", "hen", "hun", "he", "h
 _WORD = re.compile(r"[\w'’.-]+")
 # Whom the speaker told, part of the frame: "zegt een commandant tegen Reuters", "told CNN".
 _ADDRESSEE = re.compile(r"\s+(?:(?:tegen|to)\s+)?(?:de |het |the )?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
-_NATIONAL = frozenset(form for forms in ACTORS.values() for form in forms)
+# Nationality adjectives by their endings ("Belgische", "Duitse", "Amerikaanse", "British", "Chinese",
+# "Iranian"): they say where a source is from, not which source it is.
+_NATIONALITY = re.compile(r"(?:sche|se|isch|ian|ians|ese|ish)$")
 _MAX_WORDS = 10
 
 
@@ -114,4 +116,4 @@ def _name(words: list[str]) -> str | None:
 
 def _distinctive(source: str) -> set[str]:
     words = {w.casefold().strip("'’s") for w in source.split() if w[:1].isupper()}
-    return words - _NATIONAL
+    return {w for w in words if not _NATIONALITY.search(w)}

@@ -1,5 +1,6 @@
 """Time in claims: hedges ("vooralsnog", "so far"), revisions ("opgelopen tot", "has risen to"),
-dates ("8 januari", "January 8"), weekdays, clock times, and the article's own date.
+dates ("8 januari", "January 8"), months ("in juli"), weekdays, "gisteren", clock times, and the
+article's own publication time.
 
 With a full article date, a weekday is read as the most recent such day on or before it ("dinsdag"
 in an article of Wednesday 2020-01-08 is 2020-01-07); "dinsdagnacht", "Tuesday night" and "de nacht
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from checker.judge.lexicon import MONTHS, WEEKDAYS
 
 HEDGES = re.compile(
-    r"\b(?:vooralsnog|tot nu toe|tot dusver|tot op heden|voorlopig|nog (?:niet|geen)|niet (?:officieel )?bevestigd|"
+    r"\b(?:vooralsnog|tot nu toe|voor zover bekend|as far as (?:is )?known|tot dusver|tot op heden|voorlopig|nog (?:niet|geen)|niet (?:officieel )?bevestigd|"
     r"nog onduidelijk|eerste berichten|so far|as yet|yet|for now|thus far|until now|at this point|"
     r"not (?:yet )?(?:been )?confirmed|unconfirmed|initial(?:ly)?|preliminary)\b", re.I)
 # A later count that says it replaces an earlier one.
@@ -30,6 +31,14 @@ _DATE_DM = re.compile(rf"\b([0-3]?\d)\s+({_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I)
 _DATE_MD = re.compile(rf"\b({_MONTH})\.?\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
 _CLOCK_RE = re.compile(r"(?:\b(om|at|rond|around|tegen)\s+)?\b(2[0-3]|[01]?\d)(?:([.:])([0-5]\d))?"
                        r"(?:\s*(uur\b|u\.|a\.m\.|p\.m\.|am\b|pm\b))?", re.I)
+_FULL_MONTH = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "mei"), key=len, reverse=True))
+# A month without a day: "in juli", "uit oktober", "since March 2021", "October 2022".
+_MONTH_RE = re.compile(rf"\b(?:(?:in|uit|sinds|van|vanaf|tot|eind|begin|medio|midden|tijdens|since|from|until|of|"
+                       rf"early|late|mid|during|in de maand|in the month of)\s+({_FULL_MONTH})\b(?:\s+(\d{{4}}))?|"
+                       rf"({_FULL_MONTH})\s+(\d{{4}})\b)", re.I)
+# Days named relative to the publication date.
+_RELATIVE = re.compile(r"\b(eergisteren|gister(?:en|avond|ochtend|middag|nacht)?|vandaag|vanochtend|vanmiddag|"
+                       r"vanavond|yesterday|today|tonight|this (?:morning|afternoon|evening))\b", re.I)
 _ZONES = [(re.compile(r"\b(?:plaatselijke|lokale) tijd|\blocal time", re.I), "local"),
           (re.compile(r"\bNederlandse tijd|\bDutch time|\bCET\b", re.I), "nl"),
           (re.compile(r"\b(?:GMT|UTC)\b", re.I), "utc")]
@@ -41,7 +50,8 @@ Day = tuple[int | None, int, int]  # (year or None, month, day)
 class TimeInfo:
     hedged: bool
     revised: bool
-    days: frozenset[Day]  # explicit dates and weekdays resolved against the article date
+    days: frozenset[Day]  # explicit dates, weekdays and "gisteren" resolved against the article date
+    months: frozenset[tuple[int | None, int]]  # months named without a day: (year or None, month)
     weekdays: frozenset[int]  # weekdays that could not be resolved (no full article date)
     clock: frozenset[int]  # minutes after midnight
     zone: str | None  # "local", "nl", "utc" or None when the text names no time zone
@@ -53,16 +63,20 @@ def time_info(sentence: str, article_date: str | None = None) -> TimeInfo:
     weekdays = _weekdays(sentence)
     days = set(_dates(sentence, anchor.year if anchor else None))
     if anchor:
-        days |= {_resolve(day, anchor) for day in weekdays}
+        days |= {_resolve(day, anchor) for day in weekdays} | set(_relative_days(sentence, anchor))
     zone = next((name for regex, name in _ZONES if regex.search(sentence)), None)
     return TimeInfo(bool(HEDGES.search(sentence)), bool(REVISION.search(sentence)), frozenset(days),
-                    frozenset() if anchor else frozenset(weekdays), frozenset(_clock(sentence)), zone)
+                    frozenset(_months(sentence, anchor)), frozenset() if anchor else frozenset(weekdays),
+                    frozenset(_clock(sentence)), zone)
 
 
 def clash(a: TimeInfo, b: TimeInfo, tolerance_minutes: int) -> str | None:
     """Explicit times that cannot both hold, described; None when compatible or unstated."""
     if a.days and b.days and not _same_day(a.days, b.days):
         return f"{_fmt_days(a.days)} vs {_fmt_days(b.days)}"
+    months_a, months_b = a.months | {d[:2] for d in a.days}, b.months | {d[:2] for d in b.days}
+    if (a.months or b.months) and months_a and months_b and not _same_month(months_a, months_b):
+        return f"{_fmt_months(months_a)} vs {_fmt_months(months_b)}"
     if a.weekdays and b.weekdays and not a.weekdays & b.weekdays:
         return f"{_fmt_weekdays(a.weekdays)} vs {_fmt_weekdays(b.weekdays)}"
     zones_agree = a.zone == b.zone or a.zone is None or b.zone is None
@@ -130,6 +144,30 @@ def _dates(sentence: str, year: int | None) -> list[Day]:
     return [d for d in found if 1 <= d[2] <= 31]
 
 
+def _months(sentence: str, anchor: dt.date | None) -> set[tuple[int | None, int]]:
+    """Months named without a day; without a year, the latest such month on or before the anchor."""
+    found = set()
+    for match in _MONTH_RE.finditer(sentence):
+        name, year = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        if name == "May" or name.lower() != "may" or match.group(1):
+            month = MONTHS[name.lower()]
+            if year:
+                found.add((int(year), month))
+            else:
+                found.add((None if anchor is None else anchor.year - (month > anchor.month), month))
+    return found
+
+
+def _relative_days(sentence: str, anchor: dt.date) -> list[Day]:
+    days = []
+    for match in _RELATIVE.finditer(sentence):
+        word = match.group(1).lower()
+        back = 2 if word.startswith("eergister") else 1 if word.startswith(("gister", "yesterday")) else 0
+        day = anchor - dt.timedelta(days=back)
+        days.append((day.year, day.month, day.day))
+    return days
+
+
 def _clock(sentence: str) -> set[int]:
     """Clock times in minutes: "01.30 uur", "1:30 a.m.", "5 a.m.", "om 6 uur"; bare numbers are not times."""
     times = set()
@@ -150,6 +188,14 @@ def _clock(sentence: str) -> set[int]:
 def _same_day(a: frozenset[Day], b: frozenset[Day]) -> bool:
     """Any date in common; a date without a year matches that day of any year."""
     return any(x[1:] == y[1:] and (x[0] is None or y[0] is None or x[0] == y[0]) for x in a for y in b)
+
+
+def _same_month(a: set[tuple[int | None, int]], b: set[tuple[int | None, int]]) -> bool:
+    return any(x[1] == y[1] and (x[0] is None or y[0] is None or x[0] == y[0]) for x in a for y in b)
+
+
+def _fmt_months(months: set[tuple[int | None, int]]) -> str:
+    return "/".join(f"{y}-{m:02d}" if y else f"{m:02d}" for y, m in sorted(months, key=lambda x: (x[0] or 0, x[1])))
 
 
 def _gap(a: frozenset[int], b: frozenset[int]) -> int:

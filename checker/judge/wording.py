@@ -20,6 +20,15 @@ _SKIP = STOP_WORDS | NEGATIONS | _TIME_WORDS | set(UNITS) | set(TENS)
 # Content words a negation reaches: "niet"/"not" two ("zijn niet tijdig gewaarschuwd"), the determiners
 # "geen"/"no" only their noun ("geen slachtoffers bij de aanval").
 _REACH = {"geen": 1, "no": 1}
+_CLAUSE_TOKEN = re.compile(r"[^\W\d_]+(?:['’][a-z]+)?|[^\w\s]")
+# Words that open a subordinate or relative clause; at the start of a claim the ones that are also
+# demonstratives or question words ("Die brug ...", "That bridge ...") open the main clause.
+_SUBORDINATORS = frozenset("""die dat wat welke waar omdat doordat als wanneer hoewel terwijl nadat voordat zodat
+zodra tenzij sinds who which that whom whose because if when although though while after before since unless
+whereas""".split())
+_DEMONSTRATIVE = frozenset({"die", "dat", "wat", "waar", "that", "which", "who", "whose", "whom"})
+_NEGATIVE_PREFIX = re.compile(r"^(?:on|un|im|in)(?:mogelijk|waar|juist|terecht|likely|true|possible|correct|"
+                              r"justified|plausible)")
 
 
 def content_words(text: str) -> list[str]:
@@ -37,13 +46,41 @@ def overlap(a: str, b: str) -> float:
     return shared / min(len(words_a), len(words_b))
 
 
+def main_negations(text: str) -> list[tuple[int, list[str]]]:
+    """Negations of the main statement, as (index, lower-case words of the claim without its frame).
+
+    A negation inside a subordinate or relative clause ("de man die niet had gedronken", "because
+    it did not rain") or inside a name or title ("Geen Stijl", "No Time to Die": capitalised
+    mid-sentence) does not negate what the claim states."""
+    found, words, subordinate = [], [], False
+    for match in _CLAUSE_TOKEN.finditer(without_frame(text)):
+        token = match.group()
+        if not token[:1].isalpha():
+            subordinate = subordinate and token not in ",;:"
+            continue
+        lower = token.lower()
+        if lower in _SUBORDINATORS and (words or lower not in _DEMONSTRATIVE):
+            subordinate = True
+        elif (lower in NEGATIONS or lower.endswith("n't")) and not subordinate and not (words and token[:1].isupper()):
+            found.append(len(words))
+        words.append(lower)
+    return [(i, words) for i in found]
+
+
+def polarity(text: str) -> str:
+    """"negative" when the main statement is negated ("De brug is niet ingestort", "No one was hurt"),
+    else "positive"; a double negation ("niet onmogelijk", "not unlikely") asserts."""
+    negations = main_negations(text)
+    count = sum(1 + (i + 1 < len(words) and bool(_NEGATIVE_PREFIX.match(words[i + 1]))) for i, words in negations)
+    return "negative" if count % 2 else "positive"
+
+
 def negated(text: str) -> list[str]:
-    """Content words under a negation, nearest first: "zijn niet tijdig gewaarschuwd" -> [tijdig, gewaarschuwd]."""
-    tokens = [w.lower() for w in _LETTERS.findall(without_frame(text))]
+    """Content words under a main-clause negation, nearest first: "zijn niet tijdig gewaarschuwd" ->
+    [tijdig, gewaarschuwd]."""
     found: list[str] = []
-    for i, token in enumerate(tokens):
-        if token in NEGATIONS or token.endswith("n't"):
-            found += [w for w in tokens[i + 1:] if len(w) > 2 and w not in _SKIP][:_REACH.get(token, 2)]
+    for i, words in main_negations(text):
+        found += [w for w in words[i + 1:] if len(w) > 2 and w not in _SKIP][:_REACH.get(words[i], 2)]
     return found
 
 

@@ -16,7 +16,8 @@ def to_dict(report: Report) -> dict[str, object]:
     return {
         "schema_version": SCHEMA_VERSION,
         "disputes": [dispute_record(d, articles) for d in report.disputes],
-        "findings": [finding_record(f, articles, report.stories.of.get(f.a.article_id)) for f in report.findings],
+        "findings": [finding_record(f, articles, report.stories.of.get(f.a.article_id), report.facts)
+                     for f in report.findings],
         "stories": story_records(report),
         "articles": [dict(article_record(a, per_article[a.id], report.stories.of.get(a.id), report.origins.get(a.id)),
                           lang=a.lang or langs.get(a.id)) for a in report.articles],

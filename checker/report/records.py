@@ -5,21 +5,25 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from checker.analyze import ClaimFacts, Facts, facts_json
 from checker.disputes import Dispute, Position, outlet
 from checker.types import Article, Claim, Finding
 
-SCHEMA_VERSION = 2  # 2: stories, disputes, article story/origin, claim title
+SCHEMA_VERSION = 3  # 2: stories, disputes, article story/origin, claim title; 3: facts of each finding's claims
 DOCS_REASONS = "docs/reasons.md#"
 
 
-def claim_record(claim: Claim, article: Article | None) -> dict[str, object]:
-    return {
+def claim_record(claim: Claim, article: Article | None, facts: ClaimFacts | None = None) -> dict[str, object]:
+    record = {
         "article": claim.article_id, "index": claim.index, "text": claim.text, "start": claim.start,
         "end": claim.end, "lang": claim.lang, "source": claim.attribution,
         "date": article.date if article else None,
         "outlet": article.source if article else None,
         "title": article.title if article else None,
     }
+    if facts is not None:
+        record["facts"] = facts_json(facts)
+    return record
 
 
 def finding_key(finding: Finding) -> str:
@@ -28,14 +32,15 @@ def finding_key(finding: Finding) -> str:
     return hashlib.sha256("\x1f".join([finding.verdict, *texts]).encode()).hexdigest()[:16]
 
 
-def finding_record(finding: Finding, articles: dict[str, Article], story: str | None = None) -> dict[str, object]:
+def finding_record(finding: Finding, articles: dict[str, Article], story: str | None = None,
+                   facts: Facts | None = None) -> dict[str, object]:
     return {
         "id": finding_key(finding),
         "story": story,
         "verdict": finding.verdict,
         "score": finding.score,
         "similarity": finding.similarity,
-        "claims": [claim_record(c, articles.get(c.article_id)) for c in finding.claims],
+        "claims": [claim_record(c, articles.get(c.article_id), (facts or {}).get(c)) for c in finding.claims],
         "reasons": [{"code": r.code, "text": r.text, "url": DOCS_REASONS + r.code.lower()} for r in finding.reasons],
         "disputed_by": list(finding.disputed_by) if finding.disputed_by else None,
         "probs": finding.probs,

@@ -9,7 +9,8 @@ table ``eval/bench/results.md``:
   plain transformers loop (``eval.bench.speed``);
 * ``verify``: end to end on seeds/ and the corpus, per backend and engine (``eval.bench.verify_runs``);
 * ``recall``: pairing recall over k and the threshold against all cross-article pairs (``eval.bench.recall``);
-* ``planted``: the same curve on the planted pairs (``eval.bench.recall.planted``).
+* ``planted``: the same curve on the planted pairs (``eval.bench.recall.planted``);
+* ``analysis``: the analyze stage per claim next to the embedder (``eval.bench.analysis``).
 
 ``--only`` runs some parts; the table is redrawn from whatever results files exist.
 """
@@ -23,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from eval.bench import corpus, measure, quant, recall, speed, table, verify_runs
+from eval.bench import analysis, corpus, measure, quant, recall, speed, table, verify_runs
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -53,6 +54,7 @@ PARTS = {
     "stories": lambda corpus_dir, data, work: verify_runs.stories(corpus_dir, work),
     "recall": recall_part,
     "planted": planted_part,
+    "analysis": lambda corpus_dir, data, work: analysis.run(corpus_dir / "corpus.jsonl"),
 }
 
 

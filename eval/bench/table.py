@@ -40,6 +40,13 @@ def targets(docs: dict[str, dict]) -> list[list[object]]:
             out.append([f"pairing recall >= 95% at <= 5% of NLI calls, planted pairs: {name}",
                         f"recall {c['recall']:.1%} at {c['nli_call_share']:.3%} of calls",
                         verdict(c["recall"] >= 0.95 and c["nli_call_share"] <= 0.05)])
+    if "analysis" in docs:
+        ms = docs["analysis"]["result"]["ms_per_claim"]
+        out.append(["analysis costs no more than embedding per claim (ms per claim, torch / onnx embedder)",
+                    f"facts {ms['facts_without_entities']}, with entities {ms['facts_with_entities']}; embedding "
+                    f"{ms['embed_torch']} / {ms['embed_onnx']}",
+                    verdict(ms["facts_with_entities"] <= ms["embed_torch"]
+                            and ms["facts_without_entities"] <= ms["embed_onnx"])])
     if "speed" in docs:
         s = docs["speed"]["result"]
         change = s["nli"]["onnx_int8_accuracy_change_points"]
