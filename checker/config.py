@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ BACKENDS = ("torch", "onnx")
 ENGINES = ("local", "ray")
 # Allowed ranges of the settings a user may override (None: unbounded).
 STORY_MODES = ("auto", "none")
+_DEVICE = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
 RANGES = {"story_threshold": (-1.0, 1.0), "story_cross_language_bonus": (0.0, 1.0), "story_neighbours": (1, None), "story_window_hours": (0.0, None),
           "pair_top_k": (1, None), "pair_all_max": (0, None), "story_pair_top_k": (1, None), "pair_threshold": (-1.0, 1.0), "topic_pair_floor": (-1.0, 1.0),
           "embed_batch_size": (1, None), "nli_batch_size": (1, None)}
@@ -159,6 +161,7 @@ class Settings:
                                      ("stories", settings.stories, STORY_MODES)):
             if value not in choices:
                 raise ClaimcheckError(Errors.E303.format(option=name, why=f"{value!r} is not one of {', '.join(choices)}"))
+        check_device(settings.device)
         for name, (low, high) in RANGES.items():
             value = getattr(settings, name)
             if isinstance(value, bool) or not math.isfinite(value):
@@ -169,9 +172,34 @@ class Settings:
         return settings
 
 
+def check_device(device: str | None) -> None:
+    """E303 for a device torch does not know, or one this machine does not have (checked before any work)."""
+    if device is None:
+        return
+    if not _DEVICE.match(device):
+        raise ClaimcheckError(Errors.E303.format(option="--device", why=f"{device!r} is not cpu, cuda, cuda:N or mps"))
+    if device == "cpu":
+        return
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    present = torch.backends.mps.is_available() if device == "mps" else \
+        torch.cuda.is_available() and index < torch.cuda.device_count()
+    if not present:
+        raise ClaimcheckError(Errors.E303.format(option="--device", why=f"this machine has no {device} device (use cpu)"))
+
+
 def cache_dir() -> Path:
-    """Where rebuilt models live: $CLAIMCHECK_CACHE, else $XDG_CACHE_HOME/claimcheck, else ~/.cache."""
+    """Where rebuilt models live: $CLAIMCHECK_CACHE, else $XDG_CACHE_HOME/claimcheck, else ~/.cache.
+
+    Raises:
+        ClaimcheckError: E108 when that path is a file, or a path through a file.
+    """
     if os.environ.get("CLAIMCHECK_CACHE"):
-        return Path(os.environ["CLAIMCHECK_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "claimcheck"
+        path = Path(os.environ["CLAIMCHECK_CACHE"])
+    else:
+        path = Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "claimcheck"
+    blocking = next((p for p in (path, *path.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ClaimcheckError(Errors.E108.format(path=path, why=f"{blocking} is a file"))
+    return path

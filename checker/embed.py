@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from checker import models
+from checker.errors import ClaimcheckError, Errors
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,12 @@ class Embedder(CachedEncoder):
         self.name = name
         self.prefix = text_prefix(name)
         self.batch_size = batch_size
-        self.model = SentenceTransformer(models.resolve(name), device=default_device(device))
+        path = models.resolve(name)
+        try:
+            self.model = SentenceTransformer(path, device=default_device(device))
+        except (OSError, ValueError, KeyError) as exc:  # no such folder or hub id, no config, not a transformer
+            why = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(".")
+            raise ClaimcheckError(Errors.E107.format(name=name, why=why)) from exc
 
     @property
     def dim(self) -> int:

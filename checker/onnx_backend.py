@@ -78,7 +78,16 @@ def read_meta(folder: Path) -> dict:
 
 
 def onnx_folder(name: str, kind: str) -> Path:
-    """The exported folder of model ``name`` (``kind`` nli or embed), exported when missing or stale."""
+    """The exported folder of model ``name`` (``kind`` nli or embed), exported when missing or stale.
+
+    Raises:
+        ClaimcheckError: E502 when the 'onnx' extra (onnxruntime, onnx) is not installed.
+    """
+    try:
+        import onnx  # noqa: F401 - the export needs both, the run onnxruntime
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise ClaimcheckError(Errors.E502) from exc
     src = source_folder(name).resolve()
     dest = cache_dir() / f"{src.name}-{hashlib.sha256(str(src).encode()).hexdigest()[:8]}.onnx"
     stamp = {"source": str(src), "fingerprint": fingerprint(src), "kind": kind, "export_version": EXPORT_VERSION}

@@ -186,3 +186,40 @@ def test_cli_output_naming_an_input_is_refused_before_any_work(tmp_path, capsys,
                     if command == "verify" else [command, str(article), str(batch), "-o", str(output)]) == 2
         assert "[E304]" in capsys.readouterr().err
     assert article.read_text().startswith("Bij de brand") and batch.read_text().startswith('{"id": "b"')
+
+
+@pytest.mark.parametrize(("case", "code"), [
+    ("nli-batch-size-0", "E303"), ("ray-missing", "E501"), ("onnxruntime-missing", "E502"), ("device-bogus", "E303"),
+    ("device-cuda-absent", "E303"), ("embed-model-empty-folder", "E107"), ("cache-is-a-file", "E108"),
+])
+def test_cli_environment_problems_are_coded_errors(tmp_path, monkeypatch, capsys, case, code):
+    """Each of these was an 'internal error' (issue 15 B8); missing packages are simulated by
+    hiding them from import (``sys.modules[name] = None``)."""
+    argv = ["verify", str(SEEDS), "--device", "cpu"]
+    if case == "nli-batch-size-0":
+        (tmp_path / "pairs.jsonl").write_text('{"premise": "a", "hypothesis": "b"}\n')
+        argv = ["nli", str(tmp_path / "pairs.jsonl"), "--batch-size", "0"]
+    elif case == "ray-missing":
+        monkeypatch.setitem(sys.modules, "ray", None)
+        monkeypatch.delitem(sys.modules, "checker.engine.ray_engine", raising=False)
+        argv += ["--engine", "ray"]
+    elif case == "onnxruntime-missing":
+        monkeypatch.setitem(sys.modules, "onnxruntime", None)
+        argv += ["--backend", "onnx"]
+    elif case == "device-bogus":
+        argv[-1] = "bogus"
+    elif case == "device-cuda-absent":
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("this machine has CUDA")
+        argv[-1] = "cuda"
+    elif case == "embed-model-empty-folder":
+        (tmp_path / "empty").mkdir()
+        argv += ["--embed-model", str(tmp_path / "empty")]
+    elif case == "cache-is-a-file":
+        (tmp_path / "cache").write_text("a file")
+        monkeypatch.setenv("CLAIMCHECK_CACHE", str(tmp_path / "cache"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"claimcheck: error: [{code}]"), err
