@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -148,8 +149,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
     articles = read_articles(args.paths)
     check_output(args.output, map(source_file, articles))
     report = verify(articles, settings, progress=_progress(args), stories=story_file(args, articles))
+    report.stats["unverified"] = unverified_articles(articles, report.claims, settings)
     write_output(RENDERERS[args.format](report), args.output)
-    return ExitCode.FINDINGS if report.contradictions else ExitCode.CLEAN
+    return ExitCode.FINDINGS if report.contradictions or report.stats["unverified"] else ExitCode.CLEAN
+
+
+def unverified_articles(articles, claims, settings) -> dict[str, str]:
+    """The articles nothing could be checked in (id -> why), told on stderr too: they fail the check."""
+    from checker.segment import unverified
+
+    found = unverified(articles, claims, settings)
+    if found:
+        shown = ", ".join(f"'{i}' ({why})" for i, why in list(found.items())[:3])
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        logging.getLogger("checker").warning("%d article(s) could not be checked (unverified): %s%s",
+                                             len(found), shown, more)
+    return found
 
 
 ANALYZE_FORMATS = ("jsonl", "json")
@@ -267,6 +282,8 @@ COMMANDS: dict[str, Command] = {"verify": cmd_verify, "analyze": cmd_analyze, "n
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="claimcheck: %(message)s", stream=sys.stderr)
+    if not (os.environ.get("CLAIMCHECK_DEBUG") or sys.warnoptions):
+        warnings.simplefilter("ignore")  # libraries' deprecation notes are not the user's business (docs/cli.md)
     try:
         args = build_parser(COMMANDS).parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (already printed)

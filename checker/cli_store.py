@@ -40,9 +40,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     counts = gate.ingest(db, planned, lambda: load_embedder(settings.embed_model, settings.device,
                                                             settings.embed_batch_size, settings.backend),
                          settings, batch_size=args.batch_size, progress=cli._progress(args))
+    unverified = cli.unverified_articles([a for a, _ in planned], [c for _, claims in planned for c in claims], settings)
     summary = {"added": counts["added"], "replaced": counts["replaced"],
                "unchanged": unchanged + counts["unchanged"], "claims": counts["claims"],
-               "stories_opened": counts["stories"], "stories_merged": counts["merged"]}
+               "stories_opened": counts["stories"], "stories_merged": counts["merged"], "unverified": len(unverified)}
     cli.write_output(_summary(summary, args.format), None)
     return ExitCode.CLEAN
 
@@ -74,10 +75,13 @@ def cmd_ci(args: argparse.Namespace) -> int:
     if args.ingest:
         check_writable(Path(args.store))
     result = _check(args)
-    if args.ingest and not result.failing:
+    new = [entry.article for entry in result.entries]
+    unverified = result.report.stats["unverified"] = cli.unverified_articles(
+        new, [c for entry in result.entries for c in entry.claims], cli._settings(args))
+    if args.ingest and not result.failing and not unverified:
         result.ingested = dict(gate.record(Path(args.store), result, cli._settings(args)))
     cli.write_output(gate.render(result, args.format), args.output)
-    return ExitCode.FINDINGS if result.failing else ExitCode.CLEAN
+    return ExitCode.FINDINGS if result.failing or unverified else ExitCode.CLEAN
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:

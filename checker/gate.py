@@ -79,7 +79,8 @@ def plan_ingest(db: Path, articles: list[Article], settings: Settings) -> tuple[
     """The articles the store lacks (new id or new content), segmented; and how many it already holds.
 
     Everything that can fail on bad input happens here, before anything is written: the store is
-    opened read-only (E401, E402, E406, E407) and every article to add is segmented (E214).
+    opened read-only (E401, E402, E406, E407) and every article to add is segmented (one the checker
+    cannot read gets no claims and is reported unverified).
     """
     stored: dict[str, str] = {}
     if db.exists() and db.stat().st_size > 0:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable
 
 from checker.config import LIMITS, Settings
-from checker.errors import ClaimcheckError, Errors
 from checker.judge.attribution import find_source
 from checker.types import Article, Claim
 
@@ -81,18 +80,29 @@ def is_claim(sentence: str, alone_in_paragraph: bool, settings: Settings) -> boo
     return not (alone_in_paragraph and not _TERMINAL.search(sentence) and words < 12)
 
 
-def article_language(article: Article, settings: Settings) -> str:
+def article_language(article: Article, settings: Settings) -> str | None:
+    """The article's language (as given, else detected), or None when it is not one the checker reads."""
     if article.lang:
         lang = article.lang.lower().split("-")[0]
-        if lang not in settings.languages:
-            raise ClaimcheckError(Errors.E214.format(lang=article.lang, id=article.id,
-                                                     supported=", ".join(settings.languages)))
-        return lang
-    lang = detect_language(article.text, settings.languages)
+        return lang if lang in settings.languages else None
+    return detect_language(article.text, settings.languages)
+
+
+def unverified(articles: Iterable[Article], claims: Iterable[Claim], settings: Settings) -> dict[str, str]:
+    """Articles the checker could not read (no claim), each with why: they were not checked, which
+    is neither a pass nor a contradiction (reported as *unverified*, docs/cli.md)."""
+    read = {c.article_id for c in claims}
+    return {a.id: why_unverified(a, settings) for a in articles if a.id not in read}
+
+
+def why_unverified(article: Article, settings: Settings) -> str:
+    supported = ", ".join(settings.languages)
+    lang = article_language(article, settings)
+    if lang is None and article.lang:
+        return f"language '{article.lang}' is not supported (supported: {supported})"
     if lang is None:
-        raise ClaimcheckError(Errors.E214.format(lang="undetermined", id=article.id,
-                                                 supported=", ".join(settings.languages)))
-    return lang
+        return f"its language is not one the checker reads (supported: {supported})"
+    return f"no sentence that makes a claim was found in it (read as '{lang}')"
 
 
 def segment(articles: Iterable[Article], settings: Settings) -> list[Claim]:
@@ -104,7 +114,10 @@ def segment(articles: Iterable[Article], settings: Settings) -> list[Claim]:
 
 
 def segment_article(article: Article, settings: Settings) -> list[Claim]:
+    """The claims of one article; none when its language is not one the checker reads (see ``unverified``)."""
     lang = article_language(article, settings)
+    if lang is None:
+        return []
     nlp = sentencizer(lang)
     spans = paragraphs(article.text)
     claims: list[Claim] = []

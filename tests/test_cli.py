@@ -223,3 +223,39 @@ def test_cli_environment_problems_are_coded_errors(tmp_path, monkeypatch, capsys
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"claimcheck: error: [{code}]"), err
+
+
+def test_cli_unreadable_article_is_unverified_in_every_format_and_fails(tiny_args, tmp_path, capsys, caplog):
+    """A batch with an article the checker cannot read is checked, the article reported as
+    unverified in every format, and the exit code is 1, not 0 (issue 15 B2)."""
+    (tmp_path / "nl.txt").write_text("Bij de brand in Utrecht raakten drie mensen gewond, meldt de brandweer.\n")
+    (tmp_path / "zh.jsonl").write_text(json.dumps({"id": "zh", "text": "伊朗向伊拉克的两个美军基地发射了导弹。没有人员伤亡。",
+                                                   "lang": "nl"}, ensure_ascii=False) + "\n"
+                                       + json.dumps({"id": "ja", "text": "これは日本語の記事です。ミサイルが発射されました。"},
+                                                    ensure_ascii=False) + "\n")
+    outputs = {}
+    for fmt in ("json", "markdown", "html", "csv", "jsonl", "github"):
+        assert main(["verify", str(tmp_path), "--format", fmt, *tiny_args]) == 1
+        outputs[fmt] = capsys.readouterr().out
+        assert "2 article(s) could not be checked (unverified)" in caplog.records[-1].getMessage()
+    assert set(json.loads(outputs["json"])["stats"]["unverified"]) == {"zh", "ja"}
+    assert "## Unverified articles" in outputs["markdown"] and "`zh`" in outputs["markdown"]
+    assert "Unverified: 2 article(s)" in outputs["html"]
+    assert [line.split(",")[2] for line in outputs["csv"].splitlines()[-2:]] == ["unverified", "unverified"]
+    assert [json.loads(line)["article"] for line in outputs["jsonl"].splitlines()[-2:]] == ["zh", "ja"]
+    assert outputs["github"].count("::warning file=") == 2 and "zh.jsonl" in outputs["github"]
+
+
+def test_cli_library_warnings_stay_off_stderr(tiny_model_dirs, tmp_path):
+    """A library's FutureWarning during a normal run does not reach stderr (issue 15 B11)."""
+    (tmp_path / "pairs.jsonl").write_text('{"premise": "Het regent.", "hypothesis": "Het is droog."}\n')
+    script = ("import warnings, checker.ingest as ingest; read = ingest.read_pairs\n"
+              "def noisy(source):\n"
+              "    warnings.warn('`x` is deprecated and will be removed', FutureWarning)\n"
+              "    return read(source)\n"
+              "ingest.read_pairs = noisy\n"
+              "from checker.cli import main; raise SystemExit(main(['nli', %r, '--nli-model', %r, '--device', 'cpu']))"
+              % (str(tmp_path / "pairs.jsonl"), str(tiny_model_dirs["nli"])))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout)["label"]
+    assert done.stderr == ""

@@ -122,8 +122,8 @@ def test_cli_store_reingest_changes_nothing(seeded, embed):
     proc = claimcheck("ingest", SEEDS, "--store", seeded, *embed, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"added": 0, "replaced": 0, "unchanged": 2, "claims": 0,
-                                       "stories_opened": 0, "stories_merged": 0}
-    assert stats(seeded) == counts and counts["articles"] == 2 and counts["schema_version"] == 2
+                                       "stories_opened": 0, "stories_merged": 0, "unverified": 0}
+    assert stats(seeded) == counts and counts["articles"] == 2 and counts["schema_version"] == 3
     assert digest(*files(seeded)) == before
 
 

@@ -59,12 +59,11 @@ def run_check(db: Path, settings, models, articles=(CONTRADICTING,), baseline=No
         return gate.check(store, list(articles), segment(articles, settings), settings, models, baseline)
 
 
-def test_gate_plan_ingest_validates_everything_before_writing(tmp_path, settings):
+def test_gate_plan_ingest_writes_nothing_and_an_unreadable_article_has_no_claims(tmp_path, settings):
     bad = Article(id="fr", text="Le président a parlé hier soir à la télévision nationale.", lang="fr")
-    with pytest.raises(ClaimcheckError) as info:
-        gate.plan_ingest(tmp_path / "new.db", [CONTRADICTING, bad], settings)
-    assert info.value.code == "E214"
-    assert not (tmp_path / "new.db").exists()
+    planned, unchanged = gate.plan_ingest(tmp_path / "new.db", [CONTRADICTING, bad], settings)
+    assert [(a.id, bool(claims)) for a, claims in planned] == [(CONTRADICTING.id, True), ("fr", False)]
+    assert unchanged == 0 and not (tmp_path / "new.db").exists()
 
 
 def test_gate_ingest_again_changes_nothing(db, settings):

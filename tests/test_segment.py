@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from checker.config import Settings
-from checker.errors import ClaimcheckError
 from checker.ingest import read_articles
 from checker.segment import segment, segment_article
 from checker.types import Article
@@ -52,13 +51,20 @@ def test_segment_english_and_detection():
     assert len(claims) == 2
 
 
-def test_segment_unknown_language_is_an_error():
-    with pytest.raises(ClaimcheckError) as excinfo:
-        segment_article(Article(id="x", text="Ein Text auf Deutsch.", lang="xx"), SETTINGS)
-    assert excinfo.value.code == "E214"
-    with pytest.raises(ClaimcheckError) as excinfo:
-        segment_article(Article(id="y", text="これは日本語の記事です。ミサイルが発射されました。"), SETTINGS)
-    assert excinfo.value.code == "E214"
+def test_segment_unreadable_articles_have_no_claims_and_say_why():
+    """Not an error that stops the batch, and not a silent pass: unverified (issue 15 B2)."""
+    from checker.segment import unverified
+
+    articles = [Article(id="x", text="Ein Text auf Deutsch.", lang="xx"),
+                Article(id="y", text="これは日本語の記事です。ミサイルが発射されました。"),
+                Article(id="z", text="伊朗向伊拉克的两个美军基地发射了导弹。没有人员伤亡。", lang="nl"),
+                Article(id="ok", text="De brandweer meldt dat bij de brand drie mensen gewond raakten.", lang="nl")]
+    claims = segment(articles, SETTINGS)
+    assert {c.article_id for c in claims} == {"ok"}
+    why = unverified(articles, claims, SETTINGS)
+    assert list(why) == ["x", "y", "z"]
+    assert "'xx' is not supported" in why["x"] and "not one the checker reads" in why["y"]
+    assert "no sentence" in why["z"] and "'nl'" in why["z"]
 
 
 def test_segment_cuts_run_on_text():

@@ -18,8 +18,16 @@ def _records(report: Report) -> list[dict]:
     return [finding_record(f, articles, report.stories.of.get(f.a.article_id)) for f in report.findings]
 
 
+def _unverified(report: Report) -> dict[str, str]:
+    """Articles nothing was checked in (id -> why): a row or line each, verdict ``unverified``."""
+    return report.stats.get("unverified") or {}
+
+
 def render_jsonl(report: Report) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in _records(report))
+    lines = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in _records(report)]
+    lines += [json.dumps({"verdict": "unverified", "article": i, "reason": why}, ensure_ascii=False, sort_keys=True)
+              for i, why in _unverified(report).items()]
+    return "".join(line + "\n" for line in lines)
 
 
 def render_csv(report: Report) -> str:
@@ -33,6 +41,8 @@ def render_csv(report: Report) -> str:
                          _cell(a["text"]), _cell(b["article"]), _cell(b["outlet"] or ""), b["start"], b["end"],
                          _cell(b["source"] or ""), _cell(b["text"]),
                          "; ".join(f"{x['code']}: {x['text']}" for x in r["reasons"])])
+    for article_id, why in _unverified(report).items():
+        writer.writerow(["", "", "unverified", "", "", _cell(article_id), *[""] * 11, _cell(why)])
     return out.getvalue()
 
 

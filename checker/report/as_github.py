@@ -33,4 +33,7 @@ def render(report: Report) -> str:
         message = escape(f"{dispute.fact} [{', '.join(dispute.codes)}]. {sides}")
         lines.append(f"::{level} file={escape(paths.get(at.article_id, at.article_id), True)},"
                      f"line={_line(report, at.article_id, at.start)},title={title}::{message}")
+    for article_id, why in (report.stats.get("unverified") or {}).items():
+        lines.append(f"::warning file={escape(paths.get(article_id, article_id), True)},"
+                     f"title=claimcheck unverified::{escape(f'{article_id} could not be checked: {why}')}")
     return "\n".join(lines) + ("\n" if lines else "")

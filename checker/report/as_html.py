@@ -119,7 +119,17 @@ def _summary(report: Report) -> str:
     extra = [f"{k.replace('_', ' ')}: {report.stats[k]}" for k in ("candidate_pairs", "nli_calls", "seconds")
              if k in report.stats]
     more = f'<p class="muted">{html.escape(", ".join(extra))}</p>' if extra else ""
-    return f'<ul class="cards">{items}</ul>{more}'
+    return f'<ul class="cards">{items}</ul>{more}{_unverified(report)}'
+
+
+def _unverified(report: Report) -> str:
+    """The articles nothing was checked in, with why (they fail the check)."""
+    unverified = report.stats.get("unverified") or {}
+    if not unverified:
+        return ""
+    items = "".join(f"<li><b>{html.escape(i)}</b>: {html.escape(why)}</li>" for i, why in unverified.items())
+    return (f'<div class="unverified"><h3>Unverified: {len(unverified)} article(s) could not be checked</h3>'
+            f"<ul>{items}</ul></div>")
 
 
 def _settings(report: Report) -> str:

@@ -89,6 +89,11 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 def render(report: Report) -> str:
     articles = {a.id: a for a in report.articles}
     lines = ["# claimcheck report", "", summary_line(report), ""]
+    unverified = report.stats.get("unverified") or {}
+    if unverified:
+        lines += ["## Unverified articles", "", "Nothing in these articles was checked: they neither agree nor "
+                  "contradict, and they fail the check.", ""]
+        lines += [f"- {describe_article(i, articles.get(i))}: {text(why)}" for i, why in unverified.items()] + [""]
     if report.disputes:
         lines += ["## Disputes", ""]
         for number, dispute in enumerate(report.disputes, 1):
