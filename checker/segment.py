@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from checker.config import LIMITS, Settings
 from checker.judge.attribution import find_source
@@ -28,6 +30,9 @@ ABBREVIATIONS = {
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)]*\s*$|[\"”’»]\s*$")
 _WORD = re.compile(r"\w+")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+MAX_MARKS = 2  # combining marks one letter may carry (Vietnamese "ệ" has two); more is decoration
+_MARK = "".join(re.escape(chr(c)) for c in range(0x300, 0x20000) if unicodedata.combining(chr(c)))
+_STACKED = re.compile(f"[{_MARK}]{{{MAX_MARKS + 1},}}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,7 +111,7 @@ def why_unverified(article: Article, settings: Settings) -> str:
 
 
 def segment(articles: Iterable[Article], settings: Settings) -> list[Claim]:
-    """Claims of every article in order; ``article.text[c.start:c.end] == c.text`` for each."""
+    """Claims of every article in order; ``article.text[c.start:c.end]`` is ``c.text`` (normalised: ``normalise``)."""
     claims: list[Claim] = []
     for article in articles:
         claims.extend(segment_article(article, settings))
@@ -114,25 +119,50 @@ def segment(articles: Iterable[Article], settings: Settings) -> list[Claim]:
 
 
 def segment_article(article: Article, settings: Settings) -> list[Claim]:
-    """The claims of one article; none when its language is not one the checker reads (see ``unverified``)."""
-    lang = article_language(article, settings)
+    """The claims of one article; none when its language is not one the checker reads (see ``unverified``).
+
+    The text is analysed in its normal form (``normalise``): a claim's ``text`` is normalised, its
+    ``start``/``end`` and paragraph point into ``article.text`` as read."""
+    clean, origin = normalise(article.text)
+    lang = article_language(replace(article, text=clean), settings)
     if lang is None:
         return []
     nlp = sentencizer(lang)
-    spans = paragraphs(article.text)
+    spans = paragraphs(clean)
     claims: list[Claim] = []
-    docs = nlp.pipe(article.text[s:e] for s, e in spans)
+    docs = nlp.pipe(clean[s:e] for s, e in spans)
     for (p_start, p_end), doc in zip(spans, docs):
         sentences = [s for s in doc.sents if s.text.strip()]
         for sent in sentences:
-            for start, end in _bounded(p_start + sent.start_char, p_start + sent.end_char, article.text):
-                text = article.text[start:end]
+            for start, end in _bounded(p_start + sent.start_char, p_start + sent.end_char, clean):
+                text = clean[start:end]
                 if not (settings.keep_fragments or is_claim(text, len(sentences) == 1, settings)):
                     continue
-                claims.append(Claim(article_id=article.id, index=len(claims), text=text, start=start,
-                                    end=end, lang=lang, paragraph=(p_start, p_end),
+                claims.append(Claim(article_id=article.id, index=len(claims), text=text, start=origin(start),
+                                    end=origin(end), lang=lang, paragraph=(origin(p_start), origin(p_end)),
                                     attribution=find_source(text, lang)))
     return claims
+
+
+def normalise(text: str) -> tuple[str, Callable[[int], int]]:
+    """NFC, with a letter's combining marks dropped when more than ``MAX_MARKS`` are stacked on it
+    ("zalgo" text hides a word from every rule and the models); and a map from an offset in the
+    result to the offset in ``text`` where that character's letter starts (``len(text)`` at the end)."""
+    if unicodedata.is_normalized("NFC", text) and not _STACKED.search(text):
+        return text, int  # the common case: the text as it is, offsets unchanged
+    pieces: list[str] = []
+    starts: list[int] = []
+    i = 0
+    while i < len(text):
+        start, i = i, i + 1
+        while i < len(text) and unicodedata.combining(text[i]):
+            i += 1
+        cluster = text[start:i] if i - start - 1 <= MAX_MARKS else text[start]
+        piece = unicodedata.normalize("NFC", cluster)
+        pieces.append(piece)
+        starts.extend([start] * len(piece))
+    starts.append(len(text))
+    return "".join(pieces), starts.__getitem__
 
 
 def _bounded(start: int, end: int, text: str) -> list[tuple[int, int]]:

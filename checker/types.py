@@ -27,7 +27,7 @@ class Article:
 
 @dataclass(frozen=True)
 class Claim:
-    """A sentence of an article; ``article.text[start:end] == text``."""
+    """A sentence of an article; ``text`` is ``article.text[start:end]`` in its normal form (``segment.normalise``)."""
 
     article_id: str
     index: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from checker.config import Settings
@@ -72,3 +74,21 @@ def test_segment_cuts_run_on_text():
     claims = segment_article(Article(id="x", text=text, lang="nl"), SETTINGS)
     assert len(claims) >= 2
     assert all(len(c.text) <= 1000 and text[c.start:c.end] == c.text for c in claims)
+
+
+def test_segment_stacked_marks_do_not_hide_a_word_and_offsets_stay_in_the_original():
+    """Zalgo text: the claim is analysed without the stacked marks (so the count is read) while
+    its offsets point into the text as read (issue 15)."""
+    from checker.judge import quantities
+
+    clean = "Bij de brand in Utrecht raakten negen mensen gewond, meldt de brandweer."
+    stacked = "".join(ch + "\u0336\u0321\u031b\u0317\u0359" if ch.isalpha() else ch for ch in "negen mensen gewond")
+    zalgo = "Eerste alinea zonder tekens is hier.\n\n" + clean.replace("negen mensen gewond", stacked)
+    claims = segment_article(Article(id="z", text=zalgo, lang="nl"), SETTINGS)
+    assert claims[-1].text == clean
+    assert zalgo[claims[-1].start:claims[-1].end] == zalgo[zalgo.index("Bij"):]
+    assert quantities.extract(claims[-1].text) == quantities.extract(clean) != []
+    assert quantities.extract(zalgo[claims[-1].start:claims[-1].end]) == []  # what the marks hid
+    accents = "Café Noël: de Vietnamese kok bereidde phở en chè voor vijftig gasten."
+    decomposed = segment_article(Article(id="d", text=unicodedata.normalize("NFD", accents), lang="nl"), SETTINGS)
+    assert [c.text for c in decomposed] == [accents]  # two marks or fewer are accents: composed, kept
