@@ -11,6 +11,7 @@ import errno
 import json
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -28,8 +29,14 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2 (its default is also 2)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"claimcheck: error: [E303] {message}", file=sys.stderr)
+        print(f"claimcheck: error: [E303] {one_line(message)}", file=sys.stderr)
         raise SystemExit(ExitCode.ERROR)
+
+
+def one_line(message: str) -> str:
+    """An error message as one line: control characters from user input (a newline in a file name
+    or an option value) shown escaped, never starting a line of their own."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
 def _progress(args: argparse.Namespace):
@@ -293,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ClaimcheckError as exc:
-        print(f"claimcheck: error: {exc}", file=sys.stderr)
+        print(f"claimcheck: error: {one_line(str(exc))}", file=sys.stderr)
     except KeyboardInterrupt:
         print("claimcheck: error: interrupted", file=sys.stderr)
     except BrokenPipeError:
@@ -301,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("claimcheck: error: out of memory; split the input into smaller batches", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the one top-level handler: no traceback for users
-        print(f"claimcheck: error: internal error ({type(exc).__name__}: {exc}); "
+        print(f"claimcheck: error: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
               "rerun with CLAIMCHECK_DEBUG=1 for a traceback", file=sys.stderr)
         if os.environ.get("CLAIMCHECK_DEBUG"):
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -259,3 +260,22 @@ def test_cli_library_warnings_stay_off_stderr(tiny_model_dirs, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0 and json.loads(done.stdout)["label"]
     assert done.stderr == ""
+
+
+def test_cli_docs_list_every_error_code():
+    """docs/cli.md has a row for every code in the catalogue (issue 15: the codes users see are documented)."""
+    from checker.errors import Errors
+    from tests.conftest import ROOT
+
+    codes = sorted(name for name in vars(Errors) if name[:1] == "E" and name[1:].isdigit())
+    documented = set(re.findall(r"^\| (E\d{3}) \|", (ROOT / "docs" / "cli.md").read_text(), re.MULTILINE))
+    assert len(codes) > 40 and [c for c in codes if c not in documented] == []
+
+
+@pytest.mark.parametrize("argv", [["verify", str(SEEDS), "--format", "json\n::error::injected"],
+                                  ["verify", "no/such\nfile.txt"], ["verify", str(SEEDS), "--top-k", "1\r\n2"]])
+def test_cli_error_with_a_newline_in_user_input_is_still_one_line(argv, capsys):
+    """Found by tests/test_fuzz.py: a value with a newline split the error over two lines."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("claimcheck: error: [E") and "\\x0a" in err
