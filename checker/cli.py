@@ -39,6 +39,9 @@ def one_line(message: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
+_UNITS = {"segment": "article", "embed": "claim", "nli": "input", "ingest": "article"}
+
+
 def _progress(args: argparse.Namespace):
     """A tqdm bar on stderr, only when stderr is a terminal and --quiet is not given."""
     if getattr(args, "quiet", False) or not sys.stderr.isatty():
@@ -50,7 +53,7 @@ def _progress(args: argparse.Namespace):
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="pair", file=sys.stderr, leave=False)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit=_UNITS.get(stage, "step"), file=sys.stderr, leave=False)
         bar.total = total
         bar.update(done - bar.n)
         if done >= total:

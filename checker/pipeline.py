@@ -121,11 +121,17 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
         tag: Tagger | None = None) -> Report:
     """The stages in order; ``embed`` and ``score`` are where engines differ (checker/engine)."""
     started = time.perf_counter()
-    claims = segment(articles, settings)
+    claims = in_chunks("segment", articles, lambda some: segment(some, settings), progress)
     by_id = {a.id: a for a in articles}
     facts = analyze(claims, by_id, tag=None)  # entities later, for the claims of possible findings only
-    vectors = embed([c.text for c in claims])
+    texts = [c.text for c in claims]
+    vectors = np.concatenate(in_chunks("embed", texts, lambda some: [embed(some)], progress, 4096)) if texts \
+        else embed(texts)
+    if progress:
+        progress("stories", 0, 1)
     stories = stories or find_stories(articles, embed, settings, {c.article_id: c.lang for c in claims})
+    if progress:
+        progress("stories", 1, 1)
     pairs = candidate_pairs(claims, vectors, settings, stories=stories,
                             topics=lambda some: [topics(facts[c]) for c in some])
     done = 0
@@ -142,6 +148,18 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
     return Report(articles, claims, findings, stories, find_disputes(findings, articles, stories, origin), origin,
                   stats=run_stats(articles, claims, len(pairs), findings, started, stories), settings=described,
                   facts=facts)
+
+
+def in_chunks(stage: str, items: list, work: Callable[[list], list], progress: Progress | None,
+              size: int = 1000) -> list:
+    """``work`` over ``items`` a chunk at a time, the results joined, with ``(stage, done, total)``
+    after each chunk: a batch of 100,000 articles shows where it is."""
+    out: list = []
+    for start in range(0, len(items), size):
+        out.extend(work(items[start : start + size]))
+        if progress:
+            progress(stage, min(start + size, len(items)), len(items))
+    return out
 
 
 def topics(facts: ClaimFacts) -> frozenset[str]:

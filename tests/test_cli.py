@@ -279,3 +279,15 @@ def test_cli_error_with_a_newline_in_user_input_is_still_one_line(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("claimcheck: error: [E")
+
+
+def test_verify_reports_progress_of_every_stage(tiny_models):
+    """A big batch shows where it is: segment and embed in chunks, stories, then NLI (issue 15, scale)."""
+    from checker.config import Settings
+    from checker.ingest import read_articles
+    from checker.pipeline import verify
+
+    calls = []
+    verify(read_articles([str(SEEDS)]), Settings(device="cpu"), tiny_models, progress=lambda *call: calls.append(call))
+    assert list(dict.fromkeys(stage for stage, _, _ in calls)) == ["segment", "embed", "stories", "nli"]
+    assert ("segment", 2, 2) in calls and calls[-1][1] == calls[-1][2] > 0
