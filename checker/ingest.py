@@ -69,8 +69,8 @@ def read_articles(paths: Iterable[str]) -> list[Article]:
 
 def unique_path_ids(read: list[tuple[Article, str | None]]) -> list[Article]:
     """Articles named after their file (``(article, its path)``; JSONL ids come with no path) keep
-    the file's stem as id unless another article has that id: then they take their path (a
-    ``2020/report.txt`` and a ``2021/report.txt`` become two articles, not one id twice)."""
+    the file's stem as id unless another article has that id: then they take their path as given
+    (``corpus/2020/report.txt`` and ``corpus/2021/report.txt`` are two articles, not one id twice)."""
     counts = Counter(article.id for article, _ in read)
     return [replace(article, id=path) if path and counts[article.id] > 1 else article for article, path in read]
 
@@ -97,7 +97,7 @@ def _read_path(raw: str) -> Iterator[tuple[Article, str | None]]:
         if not files:
             raise ClaimcheckError(Errors.E209.format(path=path))
         for file in files:
-            yield from _read_file(file, file.relative_to(path).as_posix())
+            yield from _read_file(file, file.as_posix())
     elif path.is_file():
         yield from _read_file(path, path.as_posix())
     else:

@@ -165,7 +165,9 @@ def test_ingest_ids_from_paths_are_unique(tmp_path, monkeypatch):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "report.txt").write_text(text)
     (tmp_path / "2021" / "other.txt").write_text("Een los artikel.")
-    assert [a.id for a in read_articles([str(tmp_path)])] == ["2020/report.txt", "other", "2021/report.txt"]
+    assert [a.id for a in read_articles([str(tmp_path)])] == [f"{tmp_path.as_posix()}/2020/report.txt", "other",
+                                                              f"{tmp_path.as_posix()}/2021/report.txt"]
+    assert len({a.id for a in read_articles([str(tmp_path / "2020"), str(tmp_path / "2021")])}) == 3  # two folders
     given = [str(tmp_path / "2020" / "report.txt"), str(tmp_path / "2021" / "report.txt")]
     assert [a.id for a in read_articles(given)] == [(tmp_path / f / "report.txt").as_posix() for f in ("2020", "2021")]
     assert read_articles([given[0]])[0].id == "report"  # unambiguous: the stem, as before
