@@ -49,6 +49,7 @@ class ClaimFacts:
     quantities: tuple[quantities.Quantity, ...] = ()
     times: temporal.TimeInfo | None = None
     polarity: str = "positive"  # of the main statement ("negative": "De brug is niet ingestort")
+    counts_named: frozenset[str] = frozenset()  # counts named without a number ("het aantal gewonden")
     negated: tuple[str, ...] = ()  # content words under a main-clause negation
     attribution: str | None = None
     roles: Roles = NO_ROLES
@@ -133,9 +134,11 @@ def analyze(claims: Sequence[Claim], articles: dict[str, Article], tag: Tagger |
             quantities=tuple(quantities.extract(claim.text, places, claim.lang)),
             times=temporal.time_info(claim.text, article.date if article else None),
             polarity=polarity(claim.text),
+            counts_named=quantities.counts_named(claim.text),
             negated=tuple(negated(claim.text)),
             attribution=claim.attribution,
-            roles=roles(claim.text, claim.lang, mentions) if tag is not None else NO_ROLES,
+            roles=roles(claim.text, claim.lang, [(s, e, f"{entity.type}:{key}") for (s, e, key), entity
+                                                 in zip(mentions, claim_entities)]) if tag is not None else NO_ROLES,
             tagged=tag is not None,
         )
     return facts
@@ -193,7 +196,8 @@ def load_facts(text: str) -> ClaimFacts:
                                                   for k, v in raw["times"].items()})
     return ClaimFacts(entities=tuple(Entity(**e) for e in raw["entities"]),
                       quantities=tuple(quantity(q) for q in raw["quantities"]), times=times or None,
-                      polarity=raw["polarity"], negated=tuple(raw["negated"]), attribution=raw["attribution"],
+                      polarity=raw["polarity"], counts_named=frozenset(raw["counts_named"]),
+                      negated=tuple(raw["negated"]), attribution=raw["attribution"],
                       roles=Roles(*(frozenset(raw["roles"][k]) for k in ("subject", "agent", "other"))),
                       tagged=raw["tagged"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import socket
 
 import pytest
@@ -10,6 +12,7 @@ ray = pytest.importorskip("ray")
 # Ray Data reads its own deprecated DataContext fields when it ships the context to workers.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
+from checker.analyze import lazy_tagger  # noqa: E402
 from checker.config import Settings  # noqa: E402
 from checker.engine import verify  # noqa: E402
 from checker.ingest import read_articles  # noqa: E402
@@ -31,11 +34,12 @@ def _keys(report) -> list[tuple]:
     return [(f.verdict, f.a.key, f.b.key) for f in report.findings]
 
 
-def test_engine_ray_findings_equal_local(local_ray, tiny_model_dirs, tiny_models):
+def test_engine_ray_findings_equal_local(local_ray, tiny_model_dirs, tiny_models, tiny_ner_dir):
     settings = Settings(nli_model=str(tiny_model_dirs["nli"]), embed_model=str(tiny_model_dirs["embed"]),
-                        pair_threshold=-1.0, contradiction_threshold=0.0, agreement_threshold=0.0, device="cpu")
+                        ner_model=str(tiny_ner_dir), pair_threshold=-1.0, contradiction_threshold=0.0,
+                        agreement_threshold=0.0, device="cpu")
     articles = [*read_articles([str(SEEDS)]), THIRD]
-    local = verify(articles, settings, tiny_models)
+    local = verify(articles, settings, dataclasses.replace(tiny_models, tag=lazy_tagger(str(tiny_ner_dir), "cpu")))
     remote = verify(articles, settings.with_overrides(engine="ray", ray_actors=2))
     assert local.findings and _keys(remote) == _keys(local)
     assert [f.score for f in remote.findings] == pytest.approx([f.score for f in local.findings], abs=1e-4)

@@ -94,6 +94,15 @@ def test_judge_update_within_one_day_by_publication_time():
     assert finding.verdict == "update"
 
 
+def test_judge_later_report_of_a_rising_count_without_a_number_is_an_update():
+    earlier, later = "Bij de kettingbotsing zijn zeven mensen gewond geraakt.", "Het aantal gewonden is gestegen."
+    finding = verdict_of(earlier, later, CONTRA, date_a="2024-11-14T20:30:00+01:00", date_b="2024-11-14T22:45:00+01:00")
+    assert finding.verdict == "update" and codes(finding) == ["TIME_UPDATE"]
+    assert "rose" in finding.reasons[0].text
+    finding = verdict_of(earlier, later, CONTRA, date_a="2024-11-14T22:45:00+01:00", date_b="2024-11-14T20:30:00+01:00")
+    assert finding.verdict == "contradiction"  # the rise was reported before the count: the model decides
+
+
 @pytest.mark.parametrize("date_a,date_b", [("2024-07-03", "2024-07-03"), (None, "2024-07-05")])
 def test_judge_hedged_count_without_later_report_contradicts(date_a, date_b):
     finding = verdict_of("Er zijn vooralsnog geen gewonden gevallen bij de explosie.",
@@ -142,8 +151,8 @@ def test_judge_time_clash_across_languages_needs_the_model_to_link_the_claims(pr
 
 
 def test_judge_different_actors_veto_contradiction_and_agreement():
-    a, b = "Ajax-supporters were warned in time by the police.", "The mayor of Gouda was warned by the water board."
-    tag = names_tagger("ORG:Ajax-supporters", "LOC:Gouda")
+    a, b = "Ajax-supporters were warned in time by the police.", "PSV supporters were warned by the water board."
+    tag = names_tagger("ORG:Ajax-supporters", "ORG:PSV")
     for probs in (CONTRA, ENTAIL):
         pair, articles = scored(a, b, probs, langs=("en", "en"))
         assert judge([pair], articles, SETTINGS, tag=tag) == []

@@ -129,3 +129,15 @@ def test_quantities_describe():
     zero, = extract("No one was killed.")
     money, = extract("De brug kost 3,5 miljoen euro.")
     assert (zero.describe(), killed.describe(), money.describe()) == ("0 killed", "≥ 80 people (killed)", "3.5e+06 EUR")
+
+
+def test_quantities_a_place_makes_a_count_a_part_only_of_a_stated_total():
+    def at(sentence: str, place: str):
+        start = sentence.index(place)
+        return extract(sentence, [(start, start + len(place), f"loc:{place.lower()}")])
+
+    on_a28 = at("Bij het ongeluk op de A28 vielen vier doden.", "A28")
+    assert len(compare(on_a28, extract("Bij het ongeluk vielen zeven doden."))[0]) == 1  # where, not a part
+    assert compare(on_a28, extract("Bij de ongelukken vielen in totaal zeven doden.")) == ([], [])  # a share
+    assert len(compare(at("In Gent vielen negen doden.", "Gent"), extract("In totaal vielen zeven doden."))[0]) == 1
+    assert compare(at("In Gent vielen negen doden.", "Gent"), at("In Luik vielen zeven doden.", "Luik")) == ([], [])

@@ -13,13 +13,13 @@ from checker.types import Article
 pytestmark = pytest.mark.slow
 
 EVENING = [
-    Article("omroep-1810", "Kettingbotsing op de A28 bij Meppel. Bij een kettingbotsing op de A28 bij Meppel zijn "
+    Article("omroep-1810", "Kettingbotsing op de A28 bij Meppel\n\nBij een kettingbotsing op de A28 bij Meppel zijn "
             "voor zover bekend vier mensen gewond geraakt. Hulpdiensten zijn massaal uitgerukt.",
             title="Kettingbotsing op A28 bij Meppel", date="2024-11-14T18:10:00+01:00", source="Omroep Oost"),
-    Article("krant-2030", "Kettingbotsing A28: zeven gewonden. Bij de kettingbotsing op de A28 bij Meppel zijn "
+    Article("krant-2030", "Kettingbotsing A28: zeven gewonden\n\nBij de kettingbotsing op de A28 bij Meppel zijn "
             "zeven mensen gewond geraakt, van wie twee zwaargewond. De politie onderzoekt de oorzaak.",
             title="Kettingbotsing A28: zeven gewonden", date="2024-11-14T20:30:00+01:00", source="Dagblad Noord"),
-    Article("omroep-2245", "Aantal gewonden kettingbotsing A28 gestegen. Het aantal gewonden bij de kettingbotsing "
+    Article("omroep-2245", "Aantal gewonden kettingbotsing A28 gestegen\n\nHet aantal gewonden bij de kettingbotsing "
             "op de A28 bij Meppel is opgelopen tot negen, van wie drie zwaargewond. De oorzaak van het ongeluk is nog niet bekend.",
             title="Aantal gewonden kettingbotsing A28 gestegen", date="2024-11-14T22:45:00+01:00", source="Omroep Oost"),
 ]

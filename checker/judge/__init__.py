@@ -49,6 +49,8 @@ class Evidence:
     dates: tuple[str | None, str | None]
     time_clash: str | None
     link: str  # how closely the claims are tied: "statement", "event" or only "story" (``link``)
+    counts: tuple[tuple[quantities.Quantity, ...], tuple[quantities.Quantity, ...]]  # counts of each claim
+    revised_counts: tuple[frozenset[str], frozenset[str]]  # counts each names without a number
     different_actors: bool
     negation_differs: bool
     polarity_flip: str | None  # what one claim negates and the other asserts (same language only)
@@ -82,6 +84,8 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
         dates=dates,
         time_clash=temporal.clash(time_a, time_b, settings.time_tolerance_minutes),
         link=tie,
+        counts=tuple(tuple(q for q in f.quantities if q.type == "count") for f in (fa, fb)),
+        revised_counts=(fa.counts_named, fb.counts_named),
         different_actors=actor_rules.different_actors(fa.roles, fb.roles),
         negation_differs=fa.polarity != fb.polarity,
         polarity_flip=wording.polarity_flip(a.text, b.text) if same_language else None,
@@ -107,7 +111,7 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     """The finding for one pair, or None when it is neutral."""
     if ev.different_actors:
         return None
-    outcome = _by_quantities(ev) or _by_time(ev) or _by_nli(ev, settings) or _by_polarity(ev, settings) or \
+    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, settings) or _by_polarity(ev, settings) or \
         _by_support(ev, scored.pair.similarity, settings) or _by_paraphrase(ev, scored.pair.similarity, settings)
     if outcome is None:
         return None
@@ -147,6 +151,18 @@ def _by_quantities(ev: Evidence) -> Outcome | None:
         reasons.append(Reason("TIME_HEDGED", f"one count is provisional, but the dates ({dates}) show no later "
                                              "report raising it"))
     return "contradiction", max(0.9, ev.p_contradiction), reasons
+
+
+def _by_revision(ev: Evidence) -> Outcome | None:
+    """A later report that says a count rose or was revised ("het aantal gewonden is gestegen"),
+    next to an earlier report of that count: an update, whatever the model reads into it."""
+    for earlier, later in ((0, 1), (1, 0)):
+        revised = ev.revised_counts[later] & {q.key.split(":")[0].split("|")[0] for q in ev.counts[earlier]}
+        if revised and ev.times[later].revised and temporal.is_later(ev.dates[earlier], ev.dates[later]):
+            counted = next(q for q in ev.counts[earlier] if q.key.split(":")[0].split("|")[0] in revised)
+            text = f"{_dated(counted, ev.dates[earlier])} → risen ({ev.dates[later] or 'undated'})"
+            return "update", 0.8, [Reason("TIME_UPDATE", f"a later report says the count rose: {text}")]
+    return None
 
 
 def _by_time(ev: Evidence) -> Outcome | None:

@@ -4,7 +4,7 @@
 van Gouda" name different actors, so an NLI contradiction (or agreement) between them is vetoed;
 "Ajax-supporters werden gewaarschuwd" and "Ajax-supporters werden niet gewaarschuwd" share theirs,
 so it stands. Actors are the claim's named entities (the trained tagger, ``checker.analyze``), as
-keys: a person by surname, anything else by its lower-case name ("Duitse" and "Duits" meet).
+"TYPE:key": a person by surname, anything else by its lower-case name ("Duitse" and "Duits" meet).
 
 Roles come from word order, not a parser: the reporting frame ("X zegt dat") is set aside, "door
 X"/"by X" is the agent, and the subject is what precedes the first finite verb (or, in Dutch after
@@ -32,7 +32,7 @@ eerder kort daarna gisteren vandaag vrijdag maandag dinsdag woensdag donderdag z
 on at after before during so shortly earlier according yesterday today""".split())
 _SUBORDINATE = frozenset({"dat", "that"})
 
-Mention = tuple[int, int, str]  # (start, end, entity key), offsets into the claim
+Mention = tuple[int, int, str]  # (start, end, "TYPE:key" of an entity), offsets into the claim
 
 
 @dataclass(frozen=True)
@@ -80,18 +80,47 @@ def different_actors(a: Roles, b: Roles) -> bool:
     Different subjects count unless one claim's subject acts or is acted on in the other (active vs
     passive: "Ajax beat PSV" / "PSV was beaten by Ajax"); swapped roles without an agent ("Ajax
     beat PSV" / "PSV beat Ajax") are two events. Same subject, disjoint objects ("the council
-    warned Delft" / "the council did not warn Gouda") differ too. Claims without named actors
-    are never vetoed here: the absence of a name is no evidence of a different actor.
+    warned Delft" / "the council did not warn Gouda") differ too. Only names of one kind tell
+    actors apart: a person from a person, an organisation from an organisation ("de
+    Revolutionaire Garde" and "Iran", an organisation and a country, may be one actor). Claims
+    without named actors are never vetoed here: the absence of a name is no evidence.
     """
     if not a.subject or not b.subject:
-        return bool(a.all) and bool(b.all) and not a.all & b.all
-    if a.subject & b.subject:
-        return bool(a.other) and bool(b.other) and not a.other & b.other
-    a_in_b = a.subject <= (b.agent | b.other)
-    b_in_a = b.subject <= (a.agent | a.other)
+        return bool(a.all) and bool(b.all) and _apart(a.all, b.all)
+    if _meet(a.subject, b.subject):
+        return bool(a.other) and bool(b.other) and _apart(a.other, b.other)
+    a_in_b = _within(a.subject, b.agent | b.other)
+    b_in_a = _within(b.subject, a.agent | a.other)
     if a_in_b and b_in_a:
         return not (a.agent or b.agent)
-    return not (a_in_b or b_in_a)
+    return not (a_in_b or b_in_a) and _apart(a.subject, b.subject)
+
+
+def same_actor(x: str, y: str) -> bool:
+    """Two mentions ("TYPE:key") name one actor: the same key, or an acronym of the other's name
+    ("irg" / "iraanse revolutionaire garde"), or one name inside the other ("garde" / "revolutionaire garde")."""
+    if x == y:
+        return True
+    (kind_x, key_x), (kind_y, key_y) = x.split(":", 1), y.split(":", 1)
+    if kind_x != kind_y:
+        return False
+    short, long = sorted((key_x, key_y), key=len)
+    words = long.split()
+    return short == "".join(w[0] for w in words) or short in words
+
+
+def _meet(a: frozenset[str], b: frozenset[str]) -> bool:
+    return any(same_actor(x, y) for x in a for y in b)
+
+
+def _apart(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Names of one kind on both sides, none of them one actor."""
+    kinds = lambda keys: {k.split(":", 1)[0] for k in keys}  # noqa: E731
+    return bool(kinds(a) & kinds(b)) and not _meet(a, b)
+
+
+def _within(part: frozenset[str], whole: frozenset[str]) -> bool:
+    return bool(part) and all(any(same_actor(x, y) for y in whole) for x in part)
 
 
 def _subject_zone(text: str, words: list[re.Match], lang: str) -> tuple[int, int]:

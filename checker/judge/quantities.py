@@ -102,6 +102,7 @@ _NOBODY = re.compile(r"\b(?:niemand|no one|nobody|no-one|none)\b", re.I)
 _NO_REPORT = re.compile(r"\b(?:geen (?:melding|berichten|meldingen)(?: \w+){0,3} (?:van|over)|no (?:reports?|word) of)"
                         r"\s+$", re.I)
 _COUNT_OF = re.compile(r"\b(?:het aantal|the number of|aantal)\s+(?P<thing>[\w'-]+(?:\s+[\w'-]+){0,2})", re.I)
+_TOTAL = re.compile(r"\b(?:in totaal|totaal|alles bij elkaar|in total|in all|overall|altogether)\b", re.I)
 _TOLL = re.compile(r"\b(?:dodental|death toll)\b", re.I)
 _TOKEN = re.compile(r"[€$£¥]|\d+(?:[.,]\d+)*(?:-\w+)*|[^\W\d_]\w*(?:[-'’]\w+)*|%|°C?|[^\w\s]")
 _NUMERIC = re.compile(r"(?P<num>\d+(?:[.,]\d+)*)(?P<suffix>(?:-\w+)*)$")
@@ -129,6 +130,7 @@ class Quantity:
     bound: str | None = None
     who: frozenset[str] = frozenset()
     scope: frozenset[str] = frozenset()
+    total: bool = False  # the claim says the count is a total ("in totaal", "in all")
     start: int = 0  # offsets of ``text`` in the claim
     end: int = 0
 
@@ -209,12 +211,13 @@ def extract(sentence: str, entities: Sequence[tuple[int, int, str]] = (), lang: 
             found.append(quantity)
     found += _zeros(tokens, content, {q.start for q in found}, lang)
     places = frozenset(key for s, e, key in entities if key.startswith("loc:"))
+    total = bool(_TOTAL.search(content))
     out, seen = [], set()
     for q in found:
         who = frozenset(key for s, e, key in entities if q.start + shift <= s and e <= q.end + shift + len(q.counted or "")
                         and not key.startswith("loc:")) if q.counted else frozenset()
         q = Quantity(q.type, q.low, q.high, q.text, q.counted, q.key, q.unit, q.bound, who, places - who,
-                     q.start + shift, q.end + shift)
+                     total, q.start + shift, q.end + shift)
         identity = (q.type, q.low, q.high, q.key, q.unit)
         if identity not in seen:
             seen.add(identity)
@@ -416,6 +419,19 @@ def _key(head: str, counted: str | None, tokens: list[_Token], i: int, k: int, t
     return f"{event}{':' + severity if severity else ''}{'|' + group if group else ''}"
 
 
+def counts_named(sentence: str) -> frozenset[str]:
+    """Keys of the counts a sentence names without giving them ("het aantal gewonden is gestegen",
+    "the death toll has risen"): what a revision without a number revises."""
+    found = set()
+    if _TOLL.search(sentence):
+        found.add("killed")
+    for match in _COUNT_OF.finditer(sentence):
+        head = match.group("thing").split()[0].lower()
+        event = _event(head)
+        found.add(event or _stem(head))
+    return frozenset(found)
+
+
 def part_of(part: str, whole: str) -> bool:
     """``part`` counts a subset of ``whole``: the severely injured of the injured, the injured
     officers of the injured, the killed and injured of the casualties."""
@@ -489,17 +505,19 @@ def relation(a: Quantity, b: Quantity, link: str = "story") -> str | None:
     """"clash", "match" or None (not comparable, or counts of different things or places).
 
     A part never exceeds its whole: a count of a subset ("drie zwaargewonden" of "negen gewonden")
-    or of one place ("twee doden in Gent" of an unplaced total) clashes only when it is larger than
-    the whole. Counts of different things or different places never clash."""
+    or of one place ("twee doden in Gent" against a count that says it is the total: "in totaal")
+    clashes only when it is larger than the whole. Counts of different things or different places
+    never clash."""
     if not comparable(a, b, link):
         return None
     if a.scope and b.scope and not a.scope & b.scope:
         return None
-    if a.key == b.key and a.scope == b.scope:
-        return "match" if compatible(a, b) else "clash"
-    if a.key == b.key:  # one count is for a place, the other the total
+    one_place = bool(a.scope) != bool(b.scope)
+    if a.key == b.key and one_place and (b if a.scope else a).total:  # a place's share of a total
         part, whole = (a, b) if a.scope else (b, a)
         return "clash" if part.low > whole.high else ("match" if compatible(a, b) else None)
+    if a.key == b.key:  # naming where it happened ("op de A28") does not make a count a part
+        return "match" if compatible(a, b) else "clash"
     if a.key and b.key and (part_of(a.key, b.key) or part_of(b.key, a.key)):
         part, whole = (a, b) if part_of(a.key, b.key) else (b, a)
         if part.low > whole.high:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from checker.judge.attribution import without_frame
-from checker.judge.lexicon import MONTHS, NEGATIONS, OPPOSITES, STOP_WORDS, TENS, UNITS, WEEKDAYS
+from checker.judge.lexicon import MONTHS, NEGATIONS, OPPOSITES, REPORTING, STOP_WORDS, TENS, UNITS, WEEKDAYS
 
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][a-z]+)?")
 _TIME_WORDS = frozenset({"uur", "local", "time", "plaatselijke", "lokale", "tijd", "morning", "evening", "night",
@@ -26,6 +26,8 @@ _CLAUSE_TOKEN = re.compile(r"[^\W\d_]+(?:['’][a-z]+)?|[^\w\s]")
 _SUBORDINATORS = frozenset("""die dat wat welke waar omdat doordat als wanneer hoewel terwijl nadat voordat zodat
 zodra tenzij sinds who which that whom whose because if when although though while after before since unless
 whereas""".split())
+# Verbs whose "dat"/"that" clause is what is claimed, not a side remark ("meldt dat", "said that").
+_SAYING = frozenset(REPORTING.replace(" ", "|").split("|")) | {"gemeld", "gezegd", "verklaard", "bevestigd"}
 _DEMONSTRATIVE = frozenset({"die", "dat", "wat", "waar", "that", "which", "who", "whose", "whom"})
 _NEGATIVE_PREFIX = re.compile(r"^(?:on|un|im|in)(?:mogelijk|waar|juist|terecht|likely|true|possible|correct|"
                               r"justified|plausible)")
@@ -59,7 +61,8 @@ def main_negations(text: str) -> list[tuple[int, list[str]]]:
             subordinate = subordinate and token not in ",;:"
             continue
         lower = token.lower()
-        if lower in _SUBORDINATORS and (words or lower not in _DEMONSTRATIVE):
+        if lower in _SUBORDINATORS and (words or lower not in _DEMONSTRATIVE) and \
+                not (lower in ("dat", "that") and words and words[-1] in _SAYING):  # "laat hij weten dat": content
             subordinate = True
         elif (lower in NEGATIONS or lower.endswith("n't")) and not subordinate and not (words and token[:1].isupper()):
             found.append(len(words))
