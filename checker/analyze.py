@@ -164,6 +164,7 @@ def facts_json(facts: ClaimFacts) -> dict[str, object]:
             "weekdays": sorted(times.weekdays), "clock": [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(times.clock)],
             "zone": times.zone, "hedged": times.hedged, "revised": times.revised},
         "polarity": facts.polarity,
+        "counts_named": sorted(facts.counts_named),
         "negated": list(facts.negated),
         "attribution": facts.attribution,
         "actors": {"subject": sorted(facts.roles.subject), "agent": sorted(facts.roles.agent),
