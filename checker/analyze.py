@@ -209,6 +209,27 @@ def _number(value: float) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
+def iob_decode(scores: np.ndarray, labels: Sequence[str]) -> list[str]:
+    """The best valid IOB2 sequence for per-word label log-probabilities (``scores``: words x labels):
+    Viterbi over the transitions IOB2 allows (``I-X`` only after ``B-X`` or ``I-X``), so a tagger
+    never opens an entity with ``I-`` or switches type mid-entity."""
+    n, k = scores.shape
+    if n == 0:
+        return []
+    allowed = np.array([[not (to.startswith("I-") and frm[2:] != to[2:]) for to in labels] for frm in labels])
+    start_ok = np.array([not label.startswith("I-") for label in labels])
+    best = np.where(start_ok, scores[0], -np.inf)
+    back = np.zeros((n, k), dtype=np.int64)
+    for t in range(1, n):
+        candidates = np.where(allowed, best[:, None], -np.inf)  # from x to
+        back[t] = candidates.argmax(0)
+        best = candidates.max(0) + scores[t]
+    path = [int(best.argmax())]
+    for t in range(n - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return [labels[j] for j in reversed(path)]
+
+
 def lazy_tagger(name: str, device: str | None = None) -> Tagger:
     """A tagger that loads its model (``EntityTagger``) on the first call."""
     loaded: list[EntityTagger] = []
@@ -288,11 +309,13 @@ class EntityTagger:
             with torch.inference_mode():
                 logits = self.model(input_ids=torch.from_numpy(ids).to(self.device),
                                     attention_mask=torch.from_numpy(mask).to(self.device)).logits
-            best = logits.argmax(-1).cpu().numpy()
+            scores = torch.log_softmax(logits.float(), -1).cpu().numpy()
             for row, (i, e) in enumerate(zip(batch, encoded)):
-                seen = set()
+                first: dict[int, int] = {}
                 for position, word in enumerate(e.word_ids[:width]):
-                    if word is not None and word not in seen:
-                        seen.add(word)
-                        out[i][word] = self.labels[int(best[row, position])]
+                    if word is not None:
+                        first.setdefault(word, position)
+                words_at = sorted(first)
+                for word, label in zip(words_at, iob_decode(scores[row, [first[w] for w in words_at]], self.labels)):
+                    out[i][word] = label
         return out

@@ -111,3 +111,16 @@ def test_each_line_of_a_claim_is_tagged_on_its_own():
     (found,) = entities([Claim("a", 0, text, 0, len(text), "nl")], tagger)
     assert seen == [["Brand", "in", "Gent"], ["De", "brandweer", "van", "Gent", "rukte", "uit", "."]]
     assert [(e.text, e.start) for e in found] == [("Gent", 9), ("Gent", 31)]
+
+
+def test_iob_decode_keeps_sequences_valid():
+    import numpy as np
+
+    from checker.analyze import iob_decode
+
+    labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    scores = np.log(np.array([[0.1, 0.2, 0.6, 0.05, 0.05],  # argmax I-PER at the start: invalid
+                              [0.1, 0.1, 0.7, 0.05, 0.05],
+                              [0.2, 0.1, 0.1, 0.1, 0.5]]))  # I-LOC after a person: invalid
+    assert iob_decode(scores, labels) == ["B-PER", "I-PER", "O"]
+    assert iob_decode(np.zeros((0, 5)), labels) == []
