@@ -148,7 +148,11 @@ def fit(meta: dict, pack: dict, run: Path, max_minutes: float, *, build_model: C
     """Train; returns True once all epochs are done. Rerun to resume from ``run/checkpoint.pt``.
 
     Batches, their order and the learning-rate schedule depend only on the recipe and seed, so
-    a resumed run sees exactly the data an uninterrupted one would, on CPU and on CUDA."""
+    a resumed run sees exactly the data an uninterrupted one would, on CPU and on CUDA.
+
+    ``collate(pack, split, idx, device)`` returns ``(input_ids, attention_mask, target)``; ``target`` goes to
+    ``loss_fn(logits, target)`` as it is: the labels, or a tuple of labels and per-example extras (the
+    NLI recipe passes a bias model's log-probabilities there, ``models/nli/debias.py``)."""
     import torch
 
     recipe, cfg = meta["recipe"], meta["recipe"]["train"]
@@ -192,10 +196,10 @@ def fit(meta: dict, pack: dict, run: Path, max_minutes: float, *, build_model: C
     while step < total:
         epoch, offset = divmod(step, per_epoch)
         for idx in length_batches(offsets, cfg["batch_size"], recipe["seed"] + epoch)[offset:]:
-            *inputs, labels = collate(pack, "train", idx, dev)
+            *inputs, target = collate(pack, "train", idx, dev)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
                 logits = model(input_ids=inputs[0], attention_mask=inputs[1]).logits
-            loss = loss_fn(logits, labels)
+            loss = loss_fn(logits, target)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(body + head, 1.0)
             opt.step()

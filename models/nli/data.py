@@ -3,6 +3,11 @@
 Rows are ``(premise, hypothesis, label, source)`` with label one of ``entailment``, ``neutral``,
 ``contradiction`` or ``not_entailment`` (2-way sets: neutral OR contradiction, never mapped to
 neutral; the trainer uses it through ``P(not entailment) = P(neutral) + P(contradiction)``).
+
+Recipe kinds: ``3way``, ``2way``, ``weaken_is_not_entailment`` (ClaimDiff), ``crosslingual`` (SICK-NL x SICK),
+``number_swap`` (v1's Dutch count swaps), and for v2 ``cues`` (cue-breaking pairs from the train half of the
+news sentences, ``models/nli/cues.py``) and ``premise_cues`` (the same constructions on the premises of
+an NLI set, one language, never a premise of the XNLI held-out slice).
 """
 
 from __future__ import annotations
@@ -65,9 +70,43 @@ def number_swap_rows(texts: list[str], rng: random.Random, source: str) -> list[
     return rows
 
 
+def _cue_rows(name: str, spec: dict, root: Path, rng: random.Random) -> list[Row]:
+    """Generated cue-breaking pairs (``models/nli/cues.py``) from the train half of the news sentences;
+    source = ``<name>:<construction>``."""
+    from models.nli import cues
+
+    pairs = cues.training_pairs(root, rng.randrange(2**31), spec.get("langs", ["nl", "en"]),
+                                cap=spec.get("cap", 4000), unrelated=spec.get("unrelated", 4000),
+                                similar=spec.get("similar", 1500))
+    return [(p["premise"], p["hypothesis"], p["label"], f"{name}:{p['probe']}") for p in pairs]
+
+
+def _premise_cue_rows(name: str, raw: list[dict], spec: dict, rng: random.Random, exclude: set[str]) -> list[Row]:
+    """Number/month swaps, negation flips, bounds and antonyms on the premises of an NLI set (one
+    language: ``lang``), skipping premises in ``exclude`` (those of held-out rows)."""
+    from models.nli import cues
+
+    lang = spec["lang"]
+    premises = sorted({r["premise"] for r in raw if r.get("lang", lang) == lang and r["premise"] not in exclude})
+    docs = [cues.Doc(f"{name}/{i}", f"{name}/{i}", lang, name, [p]) for i, p in enumerate(premises)
+            if 20 <= len(p) <= 300]
+    made = (cues.number_swap(docs, rng) + cues.negation_flip(docs, rng) + cues.hedged_exact(docs, rng, True)
+            + cues.antonym_swap(docs, rng))
+    if "sample" in spec and len(made) > spec["sample"]:
+        made = rng.sample(made, spec["sample"])
+    return [(p["premise"], p["hypothesis"], p["label"], f"{name}:{p['probe']}") for p in made]
+
+
 def _rows_of(name: str, spec: dict, root: Path, holdout_every: int, rng: random.Random) -> list[Row]:
     kind = spec["kind"]
+    if kind == "cues":
+        return _cue_rows(name, spec, root, rng)
     raw = read_jsonl(root / spec["path"])
+    if kind == "premise_cues":
+        exclude: set[str] = set()
+        if spec.get("holdout"):  # XNLI: no premise of the held-out slice
+            exclude = {r["premise"] for r, i in zip(raw, _xnli_index(raw)) if i % holdout_every == 0}
+        return _premise_cue_rows(name, raw, spec, rng, exclude)
     if "rows" in spec:
         raw = raw[spec["rows"][0] : spec["rows"][1]]
     if spec.get("holdout"):
