@@ -155,10 +155,12 @@ def test_judge_different_actors_veto_contradiction_and_agreement():
     tag = names_tagger("ORG:Ajax-supporters", "ORG:PSV")
     for probs in (CONTRA, ENTAIL):
         pair, articles = scored(a, b, probs, langs=("en", "en"))
-        assert judge([pair], articles, SETTINGS, tag=tag) == []
-        assert judge([pair], articles, SETTINGS) != []  # without the tagger nothing tells the actors apart
         facts = analyze([pair.pair.a, pair.pair.b], articles, tag)
+        assert decide(pair, evidence(pair, articles, SETTINGS, facts), SETTINGS) is None
         assert [r.code for r in vetoes(evidence(pair, articles, SETTINGS, facts), SETTINGS)] == ["ACTOR_MISMATCH"]
+        assert judge([pair], articles, SETTINGS) != []  # without the tagger nothing tells the actors apart
+    pair, articles = scored(a, b, CONTRA, langs=("en", "en"))
+    assert judge([pair], articles, SETTINGS, tag=tag) == []  # verify tags the claims of a contradiction
 
 
 def test_judge_active_and_passive_name_the_same_actors():
@@ -254,10 +256,11 @@ def test_judge_tags_only_the_claims_of_possible_findings():
         return [["O"] * len(ws) for ws in sentences]
 
     pairs = [scored("De trein ontspoorde bij Meppel.", "De trein ontspoorde bij Zwolle.", NEUTRAL)[0],
+             scored("De trein ontspoorde bij Assen.", "The train derailed near Assen.", ENTAIL)[0],
              scored("Er vielen geen doden.", "Er vielen tachtig doden.")[0]]
     articles = {"art-a": Article("art-a", "x", date="2024-07-03"), "art-b": Article("art-b", "y", date="2024-07-03")}
-    judge(pairs, articles, SETTINGS, tag=tag)
-    assert sorted(tagged) == ["Er vielen geen doden .", "Er vielen tachtig doden ."]
+    assert [f.verdict for f in judge(pairs, articles, SETTINGS, tag=tag)] == ["contradiction", "agreement"]
+    assert sorted(tagged) == ["Er vielen geen doden .", "Er vielen tachtig doden ."]  # not the neutral, not the agreement
 
 
 def test_judge_every_reason_code_is_documented():
