@@ -246,7 +246,6 @@ class EntityTagger:
     """The token-classification model (the shipped ``claimcheck-ner``, a folder or a hub id), loaded once."""
 
     def __init__(self, name: str = models.NER, device: str | None = None, batch_size: int = 64, max_length: int = 256):
-        import torch
         from tokenizers import Tokenizer
         from transformers import AutoModelForTokenClassification
         from transformers.utils import logging as hf_logging
@@ -264,7 +263,6 @@ class EntityTagger:
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.tokenizer = Tokenizer.from_file(f"{path}/tokenizer.json")
         self.pad = int(self.model.config.pad_token_id or 0)
-        torch.set_grad_enabled(False)
 
     def __call__(self, sentences: list[list[str]]) -> list[list[str]]:
         """IOB2 tags per word; a sentence longer than ``max_length`` pieces is tagged in windows."""
