@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from checker.judge.quantities import compare, extract, parse_number, part_of
+from checker.judge.quantities import TYPES, compare, extract, parse_number, part_of
 
 INF = math.inf
 
@@ -57,7 +57,8 @@ def test_quantities_parse_number(word, value):
     ("In 2019 werden 1.200 mensen aangehouden.", ("count", 1200, 1200, "arrested", None)),
 ])
 def test_quantities_extract(sentence, expected):
-    assert expected in _found(sentence)
+    found = _found(sentence)
+    assert expected in found and {q[0] for q in found} <= set(TYPES)
 
 
 @pytest.mark.parametrize("sentence", [
