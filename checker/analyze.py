@@ -24,7 +24,7 @@ from checker.judge.wording import negated, polarity
 from checker.types import Article, Claim
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
-# CoNLL-style words: runs of letters/digits with inner hyphens and apostrophes ("Abdul-Mahdi",
+# CoNLL-style words: runs of letters/digits with inner hyphens and apostrophes ("Jean-Marie",
 # "O'Brien"); with inner dots ("2.700", "U.S.", "o.a.") the final dot belongs to the word; any
 # other non-space character is a word of its own (a sentence's final period too).
 _WORD = re.compile(r"\w+(?:[-'’&]\w+)*(?:\.\w+)+\.?|\w+(?:[-'’&]\w+)*|[^\w\s]")

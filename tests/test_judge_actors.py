@@ -42,8 +42,8 @@ def test_actors_agent_and_objects():
     ("Ajax supporters were warned in time.", "The board of PSV was warned by the police.", ("Ajax",), ("PSV",), True),
     ("Ajax supporters were warned in time.", "The mayor of Gouda was warned by the police.", ("Ajax",), ("LOC:Gouda",),
      False),  # a club and a town: names of different kinds tell no actors apart
-    ("De IRG vuurde raketten af.", "De Iraanse Revolutionaire Garde vuurde raketten af.", ("IRG",),
-     ("Iraanse Revolutionaire Garde",), False),  # an acronym of the name
+    ("De FNV kondigde een staking aan.", "De Federatie Nederlandse Vakbeweging kondigde een staking aan.", ("FNV",),
+     ("Federatie Nederlandse Vakbeweging",), False),  # an acronym of the name
     ("Rutte opende de brug.", "Mark Rutte opende de brug.", ("PER:Rutte",), ("PER:Rutte",), False),
     ("Ajax supporters were warned.", "Ajax supporters were not warned.", ("Ajax",), ("Ajax",), False),
     ("Ajax beat PSV.", "PSV was beaten by Ajax.", ("Ajax", "PSV"), ("PSV", "Ajax"), False),  # active and passive

@@ -261,7 +261,10 @@ def judge(scored: list[ScoredPair], articles: dict[str, Article], settings: Sett
                                   for c in (s.pair.a, s.pair.b) if not facts[c].tagged))
     if tag is not None and untagged:
         facts.update(analyze(untagged, articles, tag))
-        found = [(s, f) for s, _ in found if (f := decide(s, evidence(s, articles, settings, facts), settings))]
+        retagged = set(untagged)  # only pairs with a newly tagged claim can change
+        found = [(s, f if not retagged & {s.pair.a, s.pair.b} else decide(s, evidence(s, articles, settings, facts),
+                                                                            settings)) for s, f in found]
+        found = [(s, f) for s, f in found if f is not None]
     findings = [f for _, f in found]
     order = {"contradiction": 0, "update": 1, "agreement": 2}
     return sorted(findings, key=lambda f: (order[f.verdict], -f.score, f.a.key, f.b.key))

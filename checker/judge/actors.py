@@ -82,7 +82,7 @@ def different_actors(a: Roles, b: Roles) -> bool:
     beat PSV" / "PSV beat Ajax") are two events. Same subject, disjoint objects ("the council
     warned Delft" / "the council did not warn Gouda") differ too. Only names of one kind tell
     actors apart: a person from a person, an organisation from an organisation ("de
-    Revolutionaire Garde" and "Iran", an organisation and a country, may be one actor). Claims
+    marine" and "Noorwegen", an organisation and a country, may be one actor). Claims
     without named actors are never vetoed here: the absence of a name is no evidence.
     """
     if not a.subject or not b.subject:
@@ -98,7 +98,8 @@ def different_actors(a: Roles, b: Roles) -> bool:
 
 def same_actor(x: str, y: str) -> bool:
     """Two mentions ("TYPE:key") name one actor: the same key, or an acronym of the other's name
-    ("irg" / "iraanse revolutionaire garde"), or one name inside the other ("garde" / "revolutionaire garde")."""
+    ("fnv" / "federatie nederlandse vakbeweging"), or one name inside the other ("vakbeweging" /
+    "federatie nederlandse vakbeweging")."""
     if x == y:
         return True
     (kind_x, key_x), (kind_y, key_y) = x.split(":", 1), y.split(":", 1)

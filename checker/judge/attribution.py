@@ -3,7 +3,7 @@
 ``attribute`` finds the reporting frame (its span and the speaker's noun phrase); the speaker is a
 named source when the phrase holds a capitalised word ("Het RIVM", "Belgische staatsomroep");
 "hij", "de organisatie" are anonymous. Names are shortened to the person's name when one ends the
-phrase ("De Iraakse premier Adil Abdul-Mahdi" -> "Adil Abdul-Mahdi").
+phrase ("De Belgische premier Alexander De Croo" -> "Alexander De Croo").
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ _PRONOUNS = frozenset({"hij", "hem", "zij", "ze", "haar", "hen", "hun", "he", "h
 _WORD = re.compile(r"[\w'’.-]+")
 # Whom the speaker told, part of the frame: "zegt een commandant tegen Reuters", "told CNN".
 _ADDRESSEE = re.compile(r"\s+(?:(?:tegen|to)\s+)?(?:de |het |the )?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
-# Nationality adjectives by their endings ("Belgische", "Duitse", "Amerikaanse", "British", "Chinese",
-# "Iranian"): they say where a source is from, not which source it is.
+# Nationality adjectives by their endings ("Belgische", "Duitse", "Franse", "British", "Chinese",
+# "Italian"): they say where a source is from, not which source it is.
 _NATIONALITY = re.compile(r"(?:sche|se|isch|ian|ians|ese|ish)$")
 _MAX_WORDS = 10
 

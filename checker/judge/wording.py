@@ -1,7 +1,7 @@
 """What two claims in one language share in wording: the same event, and whether one negates the other.
 
 Content words are the words left after the reporting frame, stop words, numbers and time words are
-taken out ("De eerste raketten sloegen om 01.30 uur in" -> eerste, raketten, sloegen). A word and its
+taken out ("De eerste treinen vertrokken om 06.30 uur" -> treinen, vertrokken). A word and its
 inflection match when the shorter is a prefix of the longer and has at least four letters (warn /
 warned, gewaarschuwd / gewaarschuwd).
 """
