@@ -137,7 +137,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")
             p.add_argument("--threshold", type=float, default=None, help="minimum cosine similarity (default 0.85)")
         p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
-        p.add_argument("--backend", choices=cli.BACKENDS, default=None, help="torch (default) or onnx (as for verify)")
+        p.add_argument("--backend", choices=cli.BACKENDS, default=None, help="onnx (default) or torch (as for verify)")
         p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     def check_options(p: argparse.ArgumentParser) -> None:

@@ -143,9 +143,12 @@ class Settings:
     device: str | None = None  # None: CUDA when present, else CPU
 
     # --- engine (docs/scale.md; speed and memory measured in eval/bench/results.md) ----------
-    # "torch" runs the Hugging Face models; "onnx" runs both models exported to ONNX and
-    # int8-quantised (checker/onnx_backend.py): faster on CPU, SICK-NL dev accuracy within 0.5 points.
-    backend: str = "torch"
+    # "onnx" (the default) runs both models exported to ONNX and int8-quantised (checker/onnx_backend.py,
+    # exported at the first model build): on 2 CPU cores `claimcheck nli` is ~3x a plain transformers
+    # loop at SICK-NL dev accuracy within 0.5 points (eval/nli_speed.py, eval/results/nli_speed.json),
+    # and a warm `verify` of two articles loads no torch (eval/bench_warm.py). "torch" runs the
+    # Hugging Face models (training, --nli-model folders that do not export, GPUs).
+    backend: str = "onnx"
     engine: str = "local"  # "local": this process; "ray": Ray Data actor pools (checker/engine/ray_engine.py)
     ray_address: str | None = None  # None: start a local Ray instance; "auto" or "ray://head:10001": a cluster
     ray_actors: int | None = None  # actors per model; None: one per ray_actor_cpus CPUs of the Ray cluster

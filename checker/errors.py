@@ -68,7 +68,7 @@ class Errors:
     E406 = "store {path} was built with embedder '{found}', not '{expected}'; re-ingest into a new store"
     # engine
     E501 = "the Ray engine needs the 'ray' extra: pip install 'claimcheck[ray]'"
-    E502 = "the ONNX backend needs the 'onnx' extra: pip install 'claimcheck[onnx]'"
+    E502 = "the ONNX backend (the default) needs onnxruntime, which is not installed: reinstall claimcheck, or use --backend torch"
     E503 = "cannot connect to the Ray cluster at {address}: {why}"
     # store (added with the store issue)
     E408 = "store {path} holds articles from before stories; run `claimcheck migrate --store {path}` to place them"

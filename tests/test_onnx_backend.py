@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime")
-
-from checker import onnx_backend  # noqa: E402
-from checker.cli import main  # noqa: E402
-from checker.config import Settings  # noqa: E402
-from checker.errors import ClaimcheckError  # noqa: E402
-from checker.ingest import read_articles  # noqa: E402
-from checker.pipeline import Models, verify  # noqa: E402
-from tests.conftest import SEEDS  # noqa: E402
+from checker import models, onnx_backend
+from checker.cli import main
+from checker.config import Settings
+from checker.errors import ClaimcheckError
+from checker.ingest import read_articles
+from checker.pipeline import Models, verify
+from tests.conftest import SEEDS
 
 PAIRS = [("Een man speelt gitaar.", "Niemand speelt gitaar."), ("A", "B"),
          ("Bij de aanval op de luchtmachtbasis zijn geen slachtoffers gevallen, meldt het Pentagon.", "Er vielen doden.")]
@@ -77,24 +80,74 @@ def test_onnx_backend_verify_finds_what_torch_finds(onnx_models, tiny_models):
         [(f.verdict, f.a.key, f.b.key) for f in theirs.findings]
 
 
-def test_onnx_backend_reexports_only_when_the_source_changes(tiny_model_dirs, tmp_path, monkeypatch):
-    import shutil
-
-    src = tmp_path / "nli"
-    shutil.copytree(tiny_model_dirs["nli"], src)
-    exported = []
-
-    def fake_export(source, dest, kind, stamp):
+def _fake_export(exported: list):
+    """Stands in for the export child process: files with their sha256 recorded, as the real one leaves them."""
+    def export(source, dest, kind, stamp):
         exported.append(source)
         dest.mkdir(parents=True, exist_ok=True)
-        (dest / onnx_backend.META_FILE).write_text(json.dumps(stamp))
+        files = (onnx_backend.INT8_FILE, onnx_backend.TOKENIZER_FILE)
+        for file in files:
+            (dest / file).write_text(f"{file} of {source}")
+        sha = {file: models.sha256_file(dest / file) for file in files}
+        (dest / onnx_backend.META_FILE).write_text(json.dumps(dict(stamp, sha256=sha)))
+    return export
 
-    monkeypatch.setattr(onnx_backend, "_export_atomic", fake_export)
+
+def test_onnx_backend_reexports_only_when_the_source_changes_or_a_file_is_corrupt(tiny_model_dirs, tmp_path,
+                                                                                 monkeypatch):
+    src = tmp_path / "nli"
+    shutil.copytree(tiny_model_dirs["nli"], src)
+    exported: list = []
+    monkeypatch.setattr(onnx_backend, "_export_atomic", _fake_export(exported))
     first = onnx_backend.onnx_folder(str(src), "nli")
     assert onnx_backend.onnx_folder(str(src), "nli") == first and len(exported) == 1
     (src / "config.json").write_text((src / "config.json").read_text() + "\n")
     onnx_backend.onnx_folder(str(src), "nli")
     assert len(exported) == 2
+    onnx_backend._checked.clear()  # a new process checks the files once
+    onnx_backend.onnx_folder(str(src), "nli")
+    assert len(exported) == 2
+    (first / onnx_backend.INT8_FILE).write_text("truncated")
+    onnx_backend._checked.clear()
+    onnx_backend.onnx_folder(str(src), "nli")
+    assert len(exported) == 3
+
+
+def test_onnx_backend_registered_model_is_checked_without_building_its_torch_folder(tmp_path, monkeypatch):
+    """The shipped models' exports are current while the shipped files are: checking one neither
+    builds nor reads the Hugging Face folder (needed only to export), and a new delta re-exports."""
+    monkeypatch.setenv("CLAIMCHECK_CACHE", str(tmp_path))
+    exported: list = []
+    built: list = []
+    monkeypatch.setattr(onnx_backend, "_export_atomic", _fake_export(exported))
+    monkeypatch.setattr(models, "model_path", lambda name, rebuild=False: built.append(name) or tmp_path / "hf")
+    folder = onnx_backend.onnx_folder(models.NLI, "nli")
+    assert folder == tmp_path / "claimcheck-nli-v1.onnx" and built == [models.NLI] and len(exported) == 1
+    onnx_backend._checked.clear()
+    assert onnx_backend.onnx_folder(models.NLI, "nli") == folder and built == [models.NLI] and len(exported) == 1
+    monkeypatch.setattr(models, "source_fingerprint", lambda name: "e5-small-q4.bin:1/a-newer-delta")
+    onnx_backend.onnx_folder(models.NLI, "nli")
+    assert len(exported) == 2 and json.loads((folder / onnx_backend.META_FILE).read_text())["source"].endswith("newer-delta")
+
+
+def test_onnx_backend_export_records_the_sha256_of_its_files(onnx_models):
+    folder = onnx_models["nli8"].runner.folder
+    meta = onnx_backend.read_meta(folder)
+    for file in (onnx_backend.FP32_FILE, onnx_backend.INT8_FILE, onnx_backend.TOKENIZER_FILE):
+        assert meta["sha256"][file] == models.sha256_file(folder / file)
+
+
+def test_onnx_backend_models_share_one_tokenizer_each_with_its_own_truncation(onnx_models, tiny_model_dirs):
+    """The embedder and the NLI model carry the same tokenizer file: it is parsed once (0.7 s CPU for
+    the real one) and each runner still truncates at its own length."""
+    embed, nli = onnx_models["embed8"].runner, onnx_models["nli8"].runner
+    assert embed.tokenizer is nli.tokenizer
+    short = onnx_backend.OnnxNLIModel(str(tiny_model_dirs["nli"]), max_length=8).runner
+    assert short.tokenizer is nli.tokenizer
+    long_text = " ".join(["woord"] * 40)
+    assert short.tokenize([long_text])[0].shape[1] == 8
+    assert embed.tokenize([long_text])[0].shape[1] > 40
+    assert short.tokenize([long_text])[0].shape[1] == 8
 
 
 def test_onnx_backend_cli_nli(tiny_model_dirs, tmp_path, capsys):
@@ -108,3 +161,45 @@ def test_onnx_backend_cli_nli(tiny_model_dirs, tmp_path, capsys):
 def test_onnx_backend_unknown_backend_is_an_error():
     with pytest.raises(ClaimcheckError, match="E303"):
         Settings().with_overrides(backend="tensorflow")
+
+
+def test_first_run_off_a_terminal_says_what_it_builds(tiny_model_dirs, tmp_path):
+    """Issue 14: a first run whose stderr is not a terminal (CI, a container log) used to build the
+    models in silence for a minute; each build step is one line now."""
+    for kind in ("nli", "embed"):
+        shutil.copytree(tiny_model_dirs[kind], tmp_path / kind)
+    done = subprocess.run([sys.executable, "-m", "checker", "verify", str(SEEDS), "--nli-model", str(tmp_path / "nli"),
+                           "--embed-model", str(tmp_path / "embed"), "--device", "cpu"],
+                          capture_output=True, text=True, env={**os.environ, "CLAIMCHECK_CACHE": str(tmp_path / "cache")})
+    assert done.returncode in (0, 1), done.stderr
+    lines = done.stderr.splitlines()
+    for kind in ("embed", "nli"):
+        assert any(line.startswith(f"claimcheck: exporting {kind} to ONNX int8 into ") for line in lines), lines
+    assert json.loads(done.stdout)["stats"]["articles"] == 2
+
+
+def test_models_build_says_each_step_unless_quiet(monkeypatch, tmp_path, caplog, capsys):
+    steps: list = []
+    monkeypatch.setattr(models, "model_path", lambda name, rebuild=False: steps.append(name) or tmp_path / name)
+    monkeypatch.setattr(onnx_backend, "onnx_folder", lambda name, kind: steps.append(kind) or tmp_path / f"{name}.onnx")
+    with caplog.at_level(logging.INFO, logger="checker.build"):
+        assert main(["models", "build"]) == 0
+    assert steps == [models.EMBEDDER, models.NLI, models.NER, "embed", "nli"]
+    assert [r.getMessage() for r in caplog.records if r.name == "checker.build"] == [
+        "[1/5] e5-small", "[2/5] claimcheck-nli", "[3/5] claimcheck-ner", "[4/5] e5-small.onnx", "[5/5] claimcheck-nli.onnx"]
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"e5-small\t{tmp_path / 'e5-small'}" and out[-1] == f"claimcheck-nli.onnx\t{tmp_path / 'claimcheck-nli.onnx'}"
+    caplog.clear()
+    assert main(["models", "build", "--quiet"]) == 0
+    assert not [r for r in caplog.records if r.name == "checker.build"]
+
+
+@pytest.mark.slow
+def test_models_build_finds_the_default_models_built(real_models, capsys):
+    """After the first use (the fixture loads the default models) everything is built: `models build`
+    only checks, and names the folders the ONNX backend runs."""
+    assert main(["models", "build", "--quiet"]) == 0
+    built = dict(line.split("\t") for line in capsys.readouterr().out.splitlines())
+    assert set(built) == {models.EMBEDDER, models.NLI, models.NER, "e5-small.onnx", "claimcheck-nli.onnx"}
+    assert os.path.samefile(built["claimcheck-nli.onnx"], real_models.nli.runner.folder)
+    assert os.path.samefile(built["e5-small.onnx"], real_models.embedder.runner.folder)

@@ -3,8 +3,29 @@ words, month and weekday names, stop words (general language, never the names of
 
 from __future__ import annotations
 
-from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP
-from spacy.lang.nl.stop_words import STOP_WORDS as _NL_STOP
+import sys
+
+
+def import_spacy_without_torch() -> None:
+    """Import spaCy without letting thinc (under it) import torch, unless torch is loaded already.
+
+    thinc imports torch whenever it is installed (~2 s, half of a warm ``verify`` of two articles on
+    the ONNX backend) for its torch layers only; claimcheck uses spaCy for a blank pipeline, its
+    sentencizer and stop words. torch stays importable afterwards (``--backend torch``, training).
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment] - makes `import torch` raise ImportError
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
+import_spacy_without_torch()
+
+from spacy.lang.en.stop_words import STOP_WORDS as _EN_STOP  # noqa: E402
+from spacy.lang.nl.stop_words import STOP_WORDS as _NL_STOP  # noqa: E402
 
 # Verbs that say who claims something ("zegt", "said"), in Dutch and English.
 REPORTING = ("zegt|zei|zeggen|zeiden|meldt|meldde|melden|meldden|stelt|stelde|verklaart|verklaarde|"
