@@ -143,7 +143,8 @@ def _export_atomic(src: Path, dest: Path, kind: str, stamp: dict) -> None:
                               capture_output=True, text=True)
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["exit code %d" % done.returncode])[-1]
-            raise ClaimcheckError(Errors.E104.format(name=str(src), why=f"ONNX export failed: {why}"))
+            cannot_load = Errors.E104 if kind == "nli" else Errors.E107
+            raise ClaimcheckError(cannot_load.format(name=str(src), why=f"ONNX export failed: {why}"))
         files = {file: models.sha256_file(tmp / file) for file in (FP32_FILE, INT8_FILE, TOKENIZER_FILE)}
         meta = dict(json.loads((tmp / META_FILE).read_text()), **stamp, sha256=files)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1))

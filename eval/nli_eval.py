@@ -1,6 +1,7 @@
 """Evaluate any NLI model on any labelled JSONL: accuracy, macro-F1, per-class precision/recall.
 
-    python -m eval.nli_eval --data ../shared/data/nli/sick_nl/dev.jsonl --name sick_nl_dev
+    python -m eval.nli_eval --data ../shared/data/nli/sick_nl/dev.jsonl --name sick_nl_dev --backend torch
+    python -m eval.nli_eval --data ../shared/data/nli/sick_nl/dev.jsonl --name sick_nl_dev_onnx   # the default backend
     python -m eval.nli_eval --data ../shared/data/nli/sick_en/train.jsonl --rows 8878:9868 --name sick_en_dev
     python -m eval.nli_eval --data ../shared/data/nli/xnli/all.jsonl --every 10 --name xnli_heldout
     python -m eval.nli_eval --model some/hub-or-folder --data pairs.jsonl
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from checker.infer import NLIModel
+from checker.config import BACKENDS, Settings
+from checker.pipeline import load_nli
 from models.nli.train import expected_calibration_error
 from checker.types import LABELS
 
@@ -68,16 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="key in the results file (default: the data file's stem)")
     parser.add_argument("--out", type=Path, default=Path("eval/results/nli_eval.json"))
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--backend", choices=BACKENDS, default=Settings.backend)
     args = parser.parse_args(argv)
     records = load(args.data, args.rows, args.every)
-    model = NLIModel(args.model)
+    settings = Settings(nli_model=args.model, backend=args.backend)
+    model = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
     started = time.perf_counter()
     probs = model.predict([(r["premise"], r["hypothesis"]) for r in records], batch_size=args.batch_size)
     seconds = time.perf_counter() - started
     result = metrics([r["label"] for r in records], [LABELS[i] for i in probs.argmax(1)])
     gold = np.asarray([LABELS.index(r["label"]) for r in records])
     result["ece"] = round(expected_calibration_error(probs, gold), 4)
-    result.update(model=args.model, data=str(args.data), rows=args.rows, every=args.every,
+    result.update(model=args.model, backend=args.backend, data=str(args.data), rows=args.rows, every=args.every,
                   pairs_per_second=round(len(records) / seconds, 1))
     name = args.name or args.data.stem
     merged = json.loads(args.out.read_text()) if args.out.exists() else {}

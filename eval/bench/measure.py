@@ -52,13 +52,13 @@ def run_measured(cmd: list[str]) -> dict[str, object]:
 
 
 def launch(cmd: list[str]) -> dict[str, object]:
-    """Fork and exec ``cmd`` (stdout discarded); wall time, exit code and ``ru_maxrss`` via ``wait4``."""
+    """Fork and exec ``cmd`` (stdout discarded); wall time, exit code, CPU time and ``ru_maxrss`` via ``wait4``."""
     started = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = child.stderr.read() if child.stderr else b""
     _, status, usage = os.wait4(child.pid, 0)
     return {"seconds": round(time.perf_counter() - started, 2), "returncode": os.waitstatus_to_exitcode(status),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "stderr_tail": stderr.decode(errors="replace").strip().splitlines()[-3:]}
 
 
