@@ -62,16 +62,16 @@ def score_cases(cases: list[dict], settings: Settings) -> Scored:
     (with the entity tagger, as ``verify`` has them when it reports a pair) for every case."""
     from checker.analyze import EntityTagger, analyze
 
-    from checker.embed import Embedder
-    from checker.infer import NLIModel, score_pairs
+    from checker.infer import score_pairs
+    from checker.pipeline import load_embedder, load_nli
 
     built = [case_pair(c) for c in cases]
-    vectors = Embedder(settings.embed_model, settings.device, settings.embed_batch_size).encode(
+    vectors = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend).encode(
         [t for p, _ in built for t in (p.a.text, p.b.text)])
     similarity = np.sum(vectors[0::2] * vectors[1::2], axis=1)
     pairs = [CandidatePair(p.a, p.b, round(float(s), 6)) for (p, _), s in zip(built, similarity)]
-    scored = score_pairs(pairs, NLIModel(settings.nli_model, settings.device, settings.nli_max_length),
-                         batch_size=settings.nli_batch_size)
+    nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
+    scored = score_pairs(pairs, nli, batch_size=settings.nli_batch_size)
     tagger = EntityTagger(settings.ner_model, settings.device)
     return [(s, articles, analyze([s.pair.a, s.pair.b], articles, tagger)) for s, (_, articles) in zip(scored, built)]
 
