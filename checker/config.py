@@ -116,12 +116,13 @@ class Settings:
     agreement_threshold: float = 0.60
     # Below that, a close paraphrase still agrees: cosine >= 0.90 keeps 91% of STS-B nl pairs scored
     # >= 3 and drops 95% of those < 1 (eval/results/pairing_sts.json); on the seeds the two attack
-    # reports (cosine 0.91, entailment 0.462 torch, 0.448 on the default int8 ONNX model) agree while
-    # same-story sentences at 0.85-0.87 with entailment 0.55-0.67 (soldiers stationed / Western
-    # condemnation) do not reach it. 0.44 rather than 0.45 since ONNX is the default: on
-    # eval/judge_cases.jsonl (python -m eval.judge_eval) all-case accuracy 0.843 -> 0.850 on ONNX and
-    # 0.843 -> 0.857 on torch, the held-out cases unchanged (0.824).
-    paraphrase_entailment: float = 0.44
+    # reports (cosine 0.91) agree while same-story sentences at 0.85-0.87 with entailment 0.55-0.67
+    # (soldiers stationed / Western condemnation) do not reach it. The attack reports' entailment is
+    # 0.462 on torch and 0.431 on the default int8 ONNX model (int8 activations are quantised per
+    # batch: 0.448 scored alone), so 0.45 became 0.42, the middle of the plateau 0.40-0.43 on
+    # eval/judge_cases.jsonl with ONNX: all-case accuracy 0.857 there (agreement P 1.00, R 0.87)
+    # against 0.843 at 0.45 (R 0.82); held-out cases 0.824 throughout.
+    paraphrase_entailment: float = 0.42
     paraphrase_similarity: float = 0.90
     # How closely two claims of one story are tied (judge.link), by the share of content words they
     # share. One statement told twice (>= same_statement_overlap) is what explicit times, money,
