@@ -37,7 +37,7 @@ def _keys(report) -> list[tuple]:
 def test_engine_ray_findings_equal_local(local_ray, tiny_model_dirs, tiny_models, tiny_ner_dir):
     settings = Settings(nli_model=str(tiny_model_dirs["nli"]), embed_model=str(tiny_model_dirs["embed"]),
                         ner_model=str(tiny_ner_dir), pair_threshold=-1.0, contradiction_threshold=0.0,
-                        agreement_threshold=0.0, device="cpu")
+                        agreement_threshold=0.0, device="cpu", backend="torch")  # tiny_models: torch
     articles = [*read_articles([str(SEEDS)]), THIRD]
     local = verify(articles, settings, dataclasses.replace(tiny_models, tag=lazy_tagger(str(tiny_ner_dir), "cpu")))
     remote = verify(articles, settings.with_overrides(engine="ray", ray_actors=2))
