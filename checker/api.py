@@ -44,9 +44,10 @@ ArticleLike = Article | Mapping[str, object]
 class Checker:
     """The models for one ``Settings``, loaded once, and one call per job.
 
-    ``Checker.load(...)`` loads the embedder and the NLI model at once (a server does this at
-    start-up); ``Checker(settings)`` loads each model on first use, and only the models a job needs
-    (``ingest`` needs only the embedder). ``models`` takes models already loaded (tests)."""
+    ``Checker.load(...)`` loads the embedder, the NLI model and the entity tagger at once and runs
+    each once (a server does this at start-up); ``Checker(settings)`` loads each model on first use,
+    and only the models a job needs (``ingest`` needs only the embedder). ``models`` takes models
+    already loaded (tests)."""
 
     def __init__(self, settings: Settings | None = None, models: Models | None = None):
         self.settings = settings or Settings()
@@ -60,8 +61,11 @@ class Checker:
         """A checker with its models loaded now: ``Checker.load(backend="onnx")``, or given ``Settings``
         (``overrides`` are ``Settings`` fields; an unknown one or a bad value is E303)."""
         checker = cls((settings or Settings()).with_overrides(**overrides))
-        checker.models.embedder.encode(["warm-up"])  # first-call set-up belongs to loading, not to a job
-        checker.models.nli.predict([("warm-up", "warm-up")])
+        models = checker.models  # first-call set-up (and the entity tagger) belongs to loading, not to a job
+        models.embedder.encode(["warm-up"])
+        models.nli.predict([("warm-up", "warm-up")])
+        if models.tag is not None:
+            models.tag([["warm-up"]])
         return checker
 
     @property
