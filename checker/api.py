@@ -39,6 +39,8 @@ from checker.types import Article, Claim
 
 logger = logging.getLogger("checker")
 ArticleLike = Article | Mapping[str, object]
+WARM_UP = [Article("warm-up-1", "De trein naar Zwolle vertrok gisteren met tien minuten vertraging."),
+           Article("warm-up-2", "The train to Leeds left twenty minutes late yesterday morning.")]
 
 
 class Checker:
@@ -61,11 +63,12 @@ class Checker:
         """A checker with its models loaded now: ``Checker.load(backend="onnx")``, or given ``Settings``
         (``overrides`` are ``Settings`` fields; an unknown one or a bad value is E303)."""
         checker = cls((settings or Settings()).with_overrides(**overrides))
-        models = checker.models  # first-call set-up (and the entity tagger) belongs to loading, not to a job
-        models.embedder.encode(["warm-up"])
-        models.nli.predict([("warm-up", "warm-up")])
-        if models.tag is not None:
-            models.tag([["warm-up"]])
+        # Every stage once: first-call set-up (sentence rules, language profiles, the entity tagger)
+        # belongs to loading, not to the first job.
+        if checker.settings.engine != "ray":  # the Ray engine loads its models in its actors, per job
+            checker.render(checker.verify(WARM_UP), "json")
+            if checker.models.tag is not None:
+                checker.models.tag([["warm-up"]])
         return checker
 
     @property
