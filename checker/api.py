@@ -97,7 +97,7 @@ class Checker:
             if self._models is not None and self._models.tag is not None:
                 return self._models.tag
             if self._tagger is None:
-                self._tagger = lazy_tagger(self.settings.ner_model, self.settings.device)
+                self._tagger = lazy_tagger(self.settings.ner_model, self.settings.device, self.settings.backend)
             return self._tagger
 
     # --- jobs ----------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ class Models:
                                              settings.backend)
         nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
         share_backbone(embedder, nli)
-        return cls(embedder, nli, lazy_tagger(settings.ner_model, settings.device) if settings.ner_model else None)
+        tag = lazy_tagger(settings.ner_model, settings.device, settings.backend) if settings.ner_model else None
+        return cls(embedder, nli, tag)
 
 
 def share_backbone(embedder: CachedEncoder, nli: Predictor) -> bool:
