@@ -185,11 +185,12 @@ def test_models_build_says_each_step_unless_quiet(monkeypatch, tmp_path, caplog,
     monkeypatch.setattr(onnx_backend, "onnx_folder", lambda name, kind: steps.append(kind) or tmp_path / f"{name}.onnx")
     with caplog.at_level(logging.INFO, logger="checker.build"):
         assert main(["models", "build"]) == 0
-    assert steps == [models.EMBEDDER, models.NLI, models.NER, "embed", "nli"]
+    assert steps == [models.EMBEDDER, models.NLI, models.NER, "embed", "nli", "ner"]
     assert [r.getMessage() for r in caplog.records if r.name == "checker.build"] == [
-        "[1/5] e5-small", "[2/5] claimcheck-nli", "[3/5] claimcheck-ner", "[4/5] e5-small.onnx", "[5/5] claimcheck-nli.onnx"]
+        "[1/6] e5-small", "[2/6] claimcheck-nli", "[3/6] claimcheck-ner", "[4/6] e5-small.onnx", "[5/6] claimcheck-nli.onnx",
+        "[6/6] claimcheck-ner.onnx"]
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"e5-small\t{tmp_path / 'e5-small'}" and out[-1] == f"claimcheck-nli.onnx\t{tmp_path / 'claimcheck-nli.onnx'}"
+    assert out[0] == f"e5-small\t{tmp_path / 'e5-small'}" and out[-1] == f"claimcheck-ner.onnx\t{tmp_path / 'claimcheck-ner.onnx'}"
     caplog.clear()
     assert main(["models", "build", "--quiet"]) == 0
     assert not [r for r in caplog.records if r.name == "checker.build"]
@@ -201,6 +202,7 @@ def test_models_build_finds_the_default_models_built(real_models, capsys):
     only checks, and names the folders the ONNX backend runs."""
     assert main(["models", "build", "--quiet"]) == 0
     built = dict(line.split("\t") for line in capsys.readouterr().out.splitlines())
-    assert set(built) == {models.EMBEDDER, models.NLI, models.NER, "e5-small.onnx", "claimcheck-nli.onnx"}
+    assert set(built) == {models.EMBEDDER, models.NLI, models.NER, "e5-small.onnx", "claimcheck-nli.onnx",
+                          "claimcheck-ner.onnx"}
     assert os.path.samefile(built["claimcheck-nli.onnx"], real_models.nli.runner.folder)
     assert os.path.samefile(built["e5-small.onnx"], real_models.embedder.runner.folder)
