@@ -39,7 +39,7 @@ def one_line(message: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
-_UNITS = {"segment": "article", "embed": "claim", "nli": "input", "ingest": "article"}
+_UNITS = {"segment": "article", "analyze": "claim", "embed": "claim", "nli": "input", "ingest": "article"}
 
 
 def _progress(args: argparse.Namespace):
@@ -151,12 +151,13 @@ def _check_format(fmt: str, choices: tuple[str, ...], command: str) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from checker.engine import verify
-    from checker.ingest import read_articles, source_file
+    from checker.ingest import check_run_size, read_articles, source_file
     from checker.report import RENDERERS
 
     _check_format(args.format, VERIFY_FORMATS, "verify")
     settings = _settings(args)
     articles = read_articles(args.paths)
+    check_run_size(articles)
     check_output(args.output, map(source_file, articles))
     report = verify(articles, settings, progress=_progress(args), stories=story_file(args, articles))
     report.stats["unverified"] = unverified_articles(articles, report.claims, settings)
@@ -183,12 +184,13 @@ ANALYZE_FORMATS = ("jsonl", "json")
 def cmd_analyze(args: argparse.Namespace) -> int:
     """One record per claim with its facts (entities, quantities, times, negation, source)."""
     from checker.analyze import EntityTagger, analyze, fact_record
-    from checker.ingest import read_articles, source_file
+    from checker.ingest import check_run_size, read_articles, source_file
     from checker.segment import segment
 
     _check_format(args.format, ANALYZE_FORMATS, "analyze")
     settings = _settings(args)
     articles = read_articles(args.paths)
+    check_run_size(articles)
     check_output(args.output, map(source_file, articles))
     claims = segment(articles, settings)
     tagger = EntityTagger(settings.ner_model, settings.device)

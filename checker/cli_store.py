@@ -51,13 +51,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace):  # -> gate.GateResult
     """The ``ci`` check shared by ``ci`` and ``baseline``: inputs and store validated before models load."""
     from checker import gate
-    from checker.ingest import read_articles, source_file
+    from checker.ingest import check_run_size, read_articles, source_file
     from checker.pipeline import Models
     from checker.segment import segment
     from checker.store import Store
 
     settings = cli._settings(args)
     articles = read_articles(args.paths)
+    check_run_size(articles)
     cli.check_output(args.output, [*map(source_file, articles), getattr(args, "baseline", None), args.store])
     baseline = gate.load_baseline(args.baseline) if getattr(args, "baseline", None) else {}
     with Store.open(args.store) as store:

@@ -189,6 +189,34 @@ def test_cli_output_naming_an_input_is_refused_before_any_work(tmp_path, capsys,
     assert article.read_text().startswith("Bij de brand") and batch.read_text().startswith('{"id": "b"')
 
 
+@pytest.mark.parametrize("command", ["verify", "analyze", "ci"])
+def test_cli_more_text_than_a_run_checks_is_refused_before_any_model_loads(tmp_path, monkeypatch, capsys, command):
+    """Issue 15: a 50 MB input ran for over ten minutes with no output. Over the run limit (here
+    100 characters) it is refused at once, one coded line; at the limit the run goes on (to the
+    model, which does not exist here)."""
+    batch = tmp_path / "b.jsonl"
+    text = "Bij de brand in Utrecht raakten drie mensen gewond."  # 51 characters
+    batch.write_text("".join(json.dumps({"id": f"a{i}", "text": text}) + "\n" for i in range(2)))
+    extra = {"verify": ["--embed-model", "no/such/model"], "analyze": ["--ner-model", "no/such/model"],
+             "ci": ["--store", str(tmp_path / "missing.db")]}[command]
+    monkeypatch.setenv("CLAIMCHECK_MAX_RUN_CHARS", "100")
+    assert main([command, str(batch), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "[E217] the input holds 102 characters of text, over the 100 " in err[0]
+    monkeypatch.setenv("CLAIMCHECK_MAX_RUN_CHARS", "102")
+    assert main([command, str(batch), *extra]) == 2
+    assert "[E217]" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1e6", "ten"])
+def test_cli_invalid_run_limit_is_e303(tmp_path, monkeypatch, capsys, value):
+    article = tmp_path / "a.txt"
+    article.write_text("Bij de brand in Utrecht raakten drie mensen gewond.")
+    monkeypatch.setenv("CLAIMCHECK_MAX_RUN_CHARS", value)
+    assert main(["verify", str(article)]) == 2
+    assert "[E303] invalid value for CLAIMCHECK_MAX_RUN_CHARS" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("case", "code"), [
     ("nli-batch-size-0", "E303"), ("ray-missing", "E501"), ("onnxruntime-missing", "E502"), ("device-bogus", "E303"),
     ("device-cuda-absent", "E303"), ("embed-model-empty-folder", "E107"), ("cache-is-a-file", "E108"),
@@ -282,12 +310,13 @@ def test_cli_error_with_a_newline_in_user_input_is_still_one_line(argv, capsys):
 
 
 def test_verify_reports_progress_of_every_stage(tiny_models):
-    """A big batch shows where it is: segment and embed in chunks, stories, then NLI (issue 15, scale)."""
+    """A big batch shows where it is: segment, analyze and embed in chunks, stories, then NLI (issue 15, scale)."""
     from checker.config import Settings
     from checker.ingest import read_articles
     from checker.pipeline import verify
 
     calls = []
     verify(read_articles([str(SEEDS)]), Settings(device="cpu"), tiny_models, progress=lambda *call: calls.append(call))
-    assert list(dict.fromkeys(stage for stage, _, _ in calls)) == ["segment", "embed", "stories", "nli"]
-    assert ("segment", 2, 2) in calls and calls[-1][1] == calls[-1][2] > 0
+    assert list(dict.fromkeys(stage for stage, _, _ in calls)) == ["segment", "analyze", "embed", "stories", "nli"]
+    claims = next(total for stage, _, total in calls if stage == "embed")
+    assert ("segment", 2, 2) in calls and ("analyze", claims, claims) in calls and calls[-1][1] == calls[-1][2] > 0
