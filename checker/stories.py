@@ -190,7 +190,8 @@ class _Linker:
                 if len(members) <= count:
                     parts.append(np.broadcast_to(members, (len(chunk), len(members))))
                     continue
-                found = self.index(key, members).search(np.ascontiguousarray(self.vectors[chunk], dtype=np.float32), count)
+                queries = np.ascontiguousarray(self.vectors[chunk], dtype=np.float32)
+                found = self.index(key, members).search(queries, count)
                 keys = np.asarray(found.keys, dtype=np.int64).reshape(len(chunk), -1)
                 parts.append(np.where(keys < 0, chunk[:, None], members[np.maximum(keys, 0)]))  # missing: the row
                 last = np.einsum("rd,rd->r", self.vectors[chunk], self.vectors[parts[-1][:, -1]])
