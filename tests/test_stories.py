@@ -49,12 +49,14 @@ def test_group_average_linkage_stops_a_chain():
     assert labels[0] != labels[2]
 
 
-def test_group_with_an_hnsw_index_matches_exact_neighbours():
-    """Many articles: the approximate neighbour search groups them as the exact one does."""
+@pytest.mark.parametrize("undated_every", [0, 3])
+def test_group_with_an_hnsw_index_matches_exact_neighbours(undated_every):
+    """Many articles (a third of them undated, or none): the approximate neighbour search groups
+    them as the exact one does."""
     rng = np.random.default_rng(0)
     centres = unit(*rng.normal(size=(60, 16)))
     vectors = unit(*(np.repeat(centres, 20, axis=0) + 0.05 * rng.normal(size=(1200, 16))))
-    times = [at(float(i % 7)) for i in range(1200)]
+    times = [None if undated_every and i % undated_every == 0 else at(float(i % 7) + 30 * (i % 5)) for i in range(1200)]
     exact = group(vectors, times, threshold=0.8, neighbours=10, window_hours=48)
     approximate = group(vectors, times, threshold=0.8, neighbours=10, window_hours=48, exact_up_to=100)
     assert exact == approximate and len(set(exact)) == 60
