@@ -23,12 +23,13 @@ class Limits:
     # Text one verify/analyze/ci run takes (all its articles together), checked before any model
     # loads (E217): what a run costs grows with it (claims, vectors, pairs), and the largest run
     # measured is 8.3 million characters (the 100,000 tiny articles of eval/results/scale_100k.json:
-    # 137,676 claims, 702 CPU-seconds with --backend onnx, peak 2.7 GB). A 50 MiB input holds up
-    # to 52 million: one 50 MB article (eval/results/scale_input_limit.json) is about 650,000
-    # claims, in which the entity-free analysis alone took 11 s per MB and the embedding 40 claims/s
-    # on the shared 2-core machine, over an hour in all and no finding possible (claims are compared
-    # across articles only). Larger corpora go through a store in batches (`ingest`, then `ci`);
-    # $CLAIMCHECK_MAX_RUN_CHARS raises the limit on a machine that can do more.
+    # 137,676 claims, 702 CPU-seconds with --backend onnx, peak 2.7 GB). One input file may hold 52
+    # million (50 MiB): one such article is about 627,000 claims (25,094 in its first 2 MiB), and
+    # on the shared 2-core machine (load 14) segmenting and analysing those 2 MiB took 65 s and the
+    # embedding ran at 5.7 claims/s (python -m eval.input_limit, eval/results/scale_input_limit.json);
+    # a 50 MiB JSONL of tiny articles holds 21 million. Both are refused before any model loads. A
+    # larger corpus goes through a store in batches (`ingest`, then `ci`); $CLAIMCHECK_MAX_RUN_CHARS
+    # raises the limit on a machine that can do more.
     max_run_chars: int = 10_000_000
 
 
@@ -209,7 +210,8 @@ def max_run_chars() -> int:
     if not value:
         return LIMITS.max_run_chars
     if not value.strip().isdigit() or int(value) < 1:
-        raise ClaimcheckError(Errors.E303.format(option="CLAIMCHECK_MAX_RUN_CHARS", why=f"{value!r} is not a positive integer"))
+        why = f"{value!r} is not a positive integer"
+        raise ClaimcheckError(Errors.E303.format(option="CLAIMCHECK_MAX_RUN_CHARS", why=why))
     return int(value)
 
 
