@@ -86,9 +86,9 @@ def test_markdown_and_github_lead_with_disputes():
 @pytest.mark.slow
 def test_verify_four_outlets_on_one_accident(real_models, tmp_path, capsys, monkeypatch):
     """End to end with the real models: one injured-count dispute, NOS and its wire copy as one origin."""
-    from checker import engine
+    from checker import api
 
-    monkeypatch.setattr(engine, "Models", type("M", (), {"load": staticmethod(lambda settings: real_models)}))
+    monkeypatch.setattr(api, "Models", type("M", (), {"load": staticmethod(lambda settings, embedder=None: real_models)}))
     articles, _ = four_reports()
     path = tmp_path / "a12.jsonl"
     path.write_text("".join(json.dumps({"id": a.id, "text": a.text, "source": a.source, "date": a.date,
