@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -113,6 +114,27 @@ def entities(claims: Sequence[Claim], tag: Tagger) -> list[tuple[Entity, ...]]:
             start, stop = ws[first][0], ws[end - 1][1]
             found.append(Entity(claim.text[start:stop], kind, claim.start + start, claim.start + stop))
         out.append(tuple(found))
+    return consistent_types(claims, out)
+
+
+def consistent_types(claims: Sequence[Claim], found: list[tuple[Entity, ...]]) -> list[tuple[Entity, ...]]:
+    """One name, one type within an article: a mention typed against the article's majority for the
+    same text takes the majority type (a tie keeps each). Sentences tagged alone disagree most on
+    short names (a place name typed LOC in two sentences and ORG in a third); on CoNLL-2002 Dutch this lifted F1 from
+    0.882 to 0.887 on dev (testa, where it was chosen) and from 0.878 to 0.883 on test (testb), lines
+    tagged alone with ``words`` (runs/exp/consist.py, session 5)."""
+    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for claim, claim_entities in zip(claims, found):
+        for entity in claim_entities:
+            votes[claim.article_id, entity.text][entity.type] += 1
+    out = []
+    for claim, claim_entities in zip(claims, found):
+        typed = []
+        for entity in claim_entities:
+            count = votes[claim.article_id, entity.text]
+            top, n = count.most_common(1)[0]
+            typed.append(dataclasses.replace(entity, type=top) if n > count[entity.type] else entity)
+        out.append(tuple(typed))
     return out
 
 

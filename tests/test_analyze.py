@@ -45,6 +45,26 @@ def test_entities_point_into_the_article_text():
     assert all(text[e.start:e.end] == e.text for e in found)
 
 
+def test_one_name_takes_the_articles_majority_type():
+    """A sentence tagged alone can type a name against the rest of its article; the article's majority
+    wins, a tie keeps each type, and other articles do not vote."""
+    sentences = ["Feyenoord won in Rotterdam.", "Rotterdam bleef thuis.", "In Rotterdam regende het.",
+                 "Gent won.", "Gent verloor."]
+    claims = [Claim("a", i, text, 0, len(text), "nl") for i, text in enumerate(sentences[:3])]
+    claims += [Claim("b", i, text, 0, len(text), "nl") for i, text in enumerate(sentences[3:])]
+    claims.append(Claim("c", 0, "Rotterdam staakte.", 0, 18, "nl"))
+    calls = iter([{"Feyenoord": "B-ORG", "Rotterdam": "B-LOC"}, {"Rotterdam": "B-ORG"}, {"Rotterdam": "B-LOC"},
+                  {"Gent": "B-ORG"}, {"Gent": "B-LOC"}, {"Rotterdam": "B-ORG"}])
+
+    def tagger(batch):  # a stand-in tagger that types each sentence on its own, as told
+        return [[known.get(w, "O") for w in ws] for ws, known in zip(batch, calls)]
+
+    found = entities(claims, tagger)
+    assert [[(e.text, e.type) for e in f] for f in found] == [
+        [("Feyenoord", "ORG"), ("Rotterdam", "LOC")], [("Rotterdam", "LOC")], [("Rotterdam", "LOC")],
+        [("Gent", "ORG")], [("Gent", "LOC")], [("Rotterdam", "ORG")]]
+
+
 def test_analyze_computes_every_fact_once_per_claim():
     article = Article("a", "Er raakten negen mensen gewond, zegt de politie. Niemand werd opgepakt.", date="2024-03-12")
     claims = [Claim("a", 0, "Er raakten negen mensen gewond, zegt de politie.", 0, 48, "nl", attribution="de politie"),
