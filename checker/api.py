@@ -30,7 +30,7 @@ from checker.analyze import Tagger, analyze, fact_record, lazy_tagger
 from checker.config import Settings
 from checker.embed import CachedEncoder
 from checker.errors import ClaimcheckError, Errors, ExitCode
-from checker.ingest import article_from_record, check_unique
+from checker.ingest import article_from_record, check_run_size, check_unique
 from checker.pipeline import Models, Progress, Report, load_embedder
 from checker.segment import segment, unverified
 from checker.store import Store, check_writable
@@ -107,6 +107,7 @@ class Checker:
         """Check a batch of articles against each other (``claimcheck verify``); the report's
         ``stats["unverified"]`` names the articles nothing could be checked in."""
         batch = as_articles(articles)
+        check_run_size(batch)
         with self._lock:
             models = None if self.settings.engine == "ray" else self.models
             report = engine.verify(batch, self.settings, models, progress=progress, stories=stories)
@@ -123,6 +124,7 @@ class Checker:
         check writes nothing. Inputs and the store are checked before any model loads.
         """
         batch = as_articles(articles)
+        check_run_size(batch)
         db = Path(store)
         accepted = gate.load_baseline(str(baseline)) if isinstance(baseline, (str, Path)) else dict(baseline or {})
         if ingest:
@@ -157,6 +159,7 @@ class Checker:
     def analyze(self, articles: Iterable[ArticleLike]) -> list[dict[str, object]]:
         """What the checker knows of each claim (``claimcheck analyze``): one record per claim."""
         batch = as_articles(articles)
+        check_run_size(batch)
         with self._lock:
             claims = segment(batch, self.settings)
             facts = analyze(claims, {a.id: a for a in batch}, self.tagger)

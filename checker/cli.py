@@ -39,7 +39,7 @@ def one_line(message: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message)
 
 
-_UNITS = {"segment": "article", "embed": "claim", "nli": "input", "ingest": "article"}
+_UNITS = {"segment": "article", "analyze": "claim", "embed": "claim", "nli": "input", "ingest": "article"}
 
 
 def _progress(args: argparse.Namespace):

@@ -20,6 +20,17 @@ from checker.errors import ClaimcheckError, Errors
 class Limits:
     max_input_bytes: int = 50 * 2**20  # one input file; larger corpora come as many files
     max_claim_chars: int = 1000  # a longer "sentence" is a segmentation failure, cut at a boundary
+    # Text one verify/analyze/ci run takes (all its articles together), checked before any model
+    # loads (E217): what a run costs grows with it (claims, vectors, pairs), and the largest run
+    # measured is 8.3 million characters (the 100,000 tiny articles of eval/results/scale_100k.json:
+    # 137,676 claims, 702 CPU-seconds with --backend onnx, peak 2.7 GB). One input file may hold 52
+    # million (50 MiB): one such article is about 627,000 claims (25,094 in its first 2 MiB), and
+    # on the shared 2-core machine (load 14) segmenting and analysing those 2 MiB took 65 s and the
+    # embedding ran at 5.7 claims/s (python -m eval.input_limit, eval/results/scale_input_limit.json);
+    # a 50 MiB JSONL of tiny articles holds 21 million. Both are refused before any model loads. A
+    # larger corpus goes through a store in batches (`ingest`, then `ci`); $CLAIMCHECK_MAX_RUN_CHARS
+    # raises the limit on a machine that can do more.
+    max_run_chars: int = 10_000_000
 
 
 LIMITS = Limits()
@@ -196,6 +207,21 @@ def check_device(device: str | None) -> None:
         torch.cuda.is_available() and index < torch.cuda.device_count()
     if not present:
         raise ClaimcheckError(Errors.E303.format(option="--device", why=f"this machine has no {device} device (use cpu)"))
+
+
+def max_run_chars() -> int:
+    """``LIMITS.max_run_chars``, or $CLAIMCHECK_MAX_RUN_CHARS (a positive integer) when set.
+
+    Raises:
+        ClaimcheckError: E303 when the variable is not a positive integer.
+    """
+    value = os.environ.get("CLAIMCHECK_MAX_RUN_CHARS")
+    if not value:
+        return LIMITS.max_run_chars
+    if not value.strip().isdigit() or int(value) < 1:
+        why = f"{value!r} is not a positive integer"
+        raise ClaimcheckError(Errors.E303.format(option="CLAIMCHECK_MAX_RUN_CHARS", why=why))
+    return int(value)
 
 
 def cache_dir() -> Path:

@@ -54,6 +54,9 @@ class Errors:
     E214 = "unsupported language '{lang}' for article '{id}' (supported: {supported})"
     E215 = "cannot extract text from HTML {path}"
     E216 = "story file {path} is invalid: {why}"
+    E217 = ("the input holds {chars:,} characters of text, over the {limit:,} one run checks in bounded time; "
+            "check it in parts through a store (`claimcheck ingest ... --store DB`, then `claimcheck ci`), or raise "
+            "CLAIMCHECK_MAX_RUN_CHARS on a machine that can do more")
     # options
     E301 = "unknown format '{fmt}' for `{command}` (choose from {choices})"
     E302 = "cannot write {path}: {why}"

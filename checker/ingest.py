@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from checker.config import LIMITS
+from checker.config import LIMITS, max_run_chars
 from checker.errors import ClaimcheckError, Errors
 from checker.types import Article
 
@@ -69,6 +69,19 @@ def check_unique(articles: list[Article]) -> list[Article]:
             raise ClaimcheckError(Errors.E211.format(id=article.id, first=seen[article.id], second=where))
         seen[article.id] = where
     return articles
+
+
+def check_run_size(articles: Iterable[Article]) -> None:
+    """E217, before any model loads, when one run's articles hold more text than ``max_run_chars``
+    (checker/config.py: the largest run measured).
+
+    Raises:
+        ClaimcheckError: E217 over the limit; E303 for an invalid $CLAIMCHECK_MAX_RUN_CHARS.
+    """
+    limit = max_run_chars()
+    total = sum(len(article.text) for article in articles)
+    if total > limit:
+        raise ClaimcheckError(Errors.E217.format(chars=total, limit=limit))
 
 
 def unique_path_ids(read: list[tuple[Article, str | None]]) -> list[Article]:

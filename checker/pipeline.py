@@ -127,7 +127,8 @@ def run(articles: list[Article], settings: Settings, embed: Callable[[list[str]]
     started = time.perf_counter()
     claims = in_chunks("segment", articles, lambda some: segment(some, settings), progress)
     by_id = {a.id: a for a in articles}
-    facts = analyze(claims, by_id, tag=None)  # entities later, for the claims of possible findings only
+    facts = dict(in_chunks("analyze", claims, lambda some: analyze(some, by_id, tag=None).items(), progress, 4096))
+    # entities later, for the claims of possible findings only
     texts = [c.text for c in claims]
     vectors = np.concatenate(in_chunks("embed", texts, lambda some: [embed(some)], progress, 4096)) if texts \
         else embed(texts)

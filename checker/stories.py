@@ -7,7 +7,8 @@ vectors, whose edges must also fall within a publication-time window:
 
 1. each article links to its ``story_neighbours`` nearest articles whose cosine is at least
    ``story_threshold`` and whose publication times are at most ``story_window_hours`` apart
-   (linear-ish: the kNN search is chunked, never an all-pairs matrix in memory);
+   (linear-ish: the search runs per publication-time bucket, each article against the articles of
+   its own and the two adjacent buckets, chunked, never an all-pairs matrix in memory);
 2. links are taken strongest first; two groups merge when the *average* cosine between their
    members is still at least ``story_threshold``. With L2-normalised vectors that average is
    ``sum_a . sum_b / (|a| |b|)``, so merging costs one dot product, never a pairwise matrix.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,10 @@ from checker.errors import ClaimcheckError, Errors
 from checker.types import Article
 
 LEAD_CHARS = 1000  # title + this much of the body represent an article (eval/results/stories_eval.json)
-_CHUNK = 2048
-EXACT_UP_TO = 20_000  # articles grouped with exact neighbours; above, an HNSW index (usearch)
-CANDIDATES = 4  # approximate neighbours fetched per neighbour kept
+_CELLS = 2048 * 20_000  # similarities computed at once on the exact path (about 160 MB of float32)
+EXACT_UP_TO = 20_000  # articles an article may link to (its time buckets) compared exactly; above, HNSW (usearch)
+CANDIDATES = 4  # approximate neighbours fetched per bucket and per neighbour kept
+_APPROXIMATE_CHUNK = 512  # rows searched at once on the HNSW path
 
 
 @dataclass(frozen=True)
@@ -110,51 +112,143 @@ def _differ(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and a != b
 
 
-def _approximate_neighbours(vectors: np.ndarray, k: int) -> np.ndarray:
-    """Each row's ``CANDIDATES * k`` nearest rows from an HNSW index (usearch): near-linear in the
-    number of articles. More candidates than ``k`` are kept because the window and the language
-    bonus re-rank them."""
-    from usearch.index import Index
+def _buckets(stamps: np.ndarray, window_hours: float) -> dict[int | None, np.ndarray]:
+    """The rows of each publication-time bucket, ``window_hours`` wide (at least a second), so that
+    two rows at most the window apart lie in one bucket or in adjacent ones; undated rows under None."""
+    dated = np.flatnonzero(~np.isnan(stamps))
+    numbers = np.floor(stamps[dated] / max(window_hours * 3600.0, 1.0)).astype(np.int64)
+    order = np.argsort(numbers, kind="stable")
+    values, starts = np.unique(numbers[order], return_index=True)
+    buckets: dict[int | None, np.ndarray] = dict(zip(values.tolist(), np.split(dated[order], starts[1:])))
+    if len(dated) < len(stamps):
+        buckets[None] = np.flatnonzero(np.isnan(stamps))
+    return buckets
 
-    index = Index(ndim=vectors.shape[1], metric="cos", dtype="f32", expansion_search=256)
-    index.add(np.arange(len(vectors), dtype=np.uint64), np.ascontiguousarray(vectors, dtype=np.float32))
-    count = min(len(vectors), CANDIDATES * k + 1)
-    found = index.search(np.ascontiguousarray(vectors, dtype=np.float32), count)
-    keys = np.asarray(found.keys, dtype=np.int64).reshape(len(vectors), -1)
-    own = np.arange(len(vectors))[:, None]
-    return np.where(keys < 0, own, keys)  # a missing neighbour (fewer found) points at the row itself
+
+def _as_links(rows: np.ndarray, linked: np.ndarray, cosines: np.ndarray) -> list[tuple[float, int, int]]:
+    return [(float(c), min(int(i), int(j)), max(int(i), int(j))) for i, j, c in zip(rows, linked, cosines)]
+
+
+@dataclass
+class _Linker:
+    """Each article's links: its ``k`` nearest articles within the window whose (language-adjusted)
+    cosine is at least the threshold.
+
+    Two articles the window lets link lie in one publication-time bucket (``window_hours`` wide) or
+    in adjacent ones, so a dated article is compared only with the articles of its own and the two
+    adjacent buckets and the undated ones (an undated article with every article): a long period
+    costs linear time, and copies of one text from other weeks never crowd out the neighbours in the
+    window. Up to ``exact_up_to`` articles in those buckets, the comparison is exact; above, an HNSW
+    index per bucket (usearch) gives ``CANDIDATES * k`` candidates from each, and a row whose
+    candidates may hide closer ones in the window (the last candidate of a bucket still clears the
+    threshold, yet the row found fewer than ``k`` links) is compared with all of them exactly.
+    """
+
+    vectors: np.ndarray
+    stamps: np.ndarray
+    codes: np.ndarray
+    k: int
+    threshold: float
+    window_hours: float
+    bonus: float
+    exact_up_to: int
+    indexes: dict = field(default_factory=dict)
+
+    def links(self) -> list[tuple[float, int, int]]:
+        """(cosine, i, j) with i < j for the links of every row (a link found from both ends twice)."""
+        groups = _buckets(self.stamps, self.window_hours)
+        links: list[tuple[float, int, int]] = []
+        for key, rows in list(groups.items()):
+            if key is None:
+                near = {"all": np.arange(len(self.vectors))}
+            else:
+                near = {b: groups[b] for b in (key - 1, key, key + 1, None) if b in groups}
+            if sum(len(members) for members in near.values()) <= self.exact_up_to:
+                links += self.exact(rows, np.concatenate(list(near.values())))
+            else:
+                links += self.approximate(rows, near)
+        return links
+
+    def exact(self, rows: np.ndarray, cols: np.ndarray) -> list[tuple[float, int, int]]:
+        """The links of ``rows`` among ``cols``, at most ``_CELLS`` similarities at a time."""
+        links: list[tuple[float, int, int]] = []
+        step = max(1, _CELLS // len(cols))
+        for start in range(0, len(rows), step):
+            chunk = rows[start:start + step]
+            at, linked, cosines = self.nearest(chunk, cols[None, :])
+            links += _as_links(chunk[at], linked, cosines)
+        return links
+
+    def approximate(self, rows: np.ndarray, groups: dict[object, np.ndarray]) -> list[tuple[float, int, int]]:
+        """The links of ``rows`` among the candidates from each group's HNSW index."""
+        count = CANDIDATES * self.k + 1
+        links: list[tuple[float, int, int]] = []
+        for start in range(0, len(rows), _APPROXIMATE_CHUNK):
+            chunk = rows[start:start + _APPROXIMATE_CHUNK]
+            parts, open_ended = [], np.zeros(len(chunk), dtype=bool)
+            for key, members in groups.items():
+                if len(members) <= count:
+                    parts.append(np.broadcast_to(members, (len(chunk), len(members))))
+                    continue
+                queries = np.ascontiguousarray(self.vectors[chunk], dtype=np.float32)
+                found = self.index(key, members).search(queries, count)
+                keys = np.asarray(found.keys, dtype=np.int64).reshape(len(chunk), -1)
+                parts.append(np.where(keys < 0, chunk[:, None], members[np.maximum(keys, 0)]))  # missing: the row
+                last = np.einsum("rd,rd->r", self.vectors[chunk], self.vectors[parts[-1][:, -1]])
+                open_ended |= last + self.bonus >= self.threshold
+            at, linked, cosines = self.nearest(chunk, np.concatenate(parts, axis=1))
+            crowded = open_ended & (np.bincount(at, minlength=len(chunk)) < self.k)
+            keep = ~crowded[at]
+            links += _as_links(chunk[at[keep]], linked[keep], cosines[keep])
+            if crowded.any():
+                links += self.exact(chunk[crowded], np.concatenate(list(groups.values())))
+        return links
+
+    def nearest(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The links of ``rows`` among ``cols`` (a row of candidates per row, or one row for all):
+        the position in ``rows`` of each link's row, its other article and its cosine."""
+        shared = len(cols) == 1
+        sims = self.vectors[rows] @ self.vectors[cols[0]].T if shared else \
+            np.einsum("rd,rcd->rc", self.vectors[rows], self.vectors[cols])
+        codes = self.codes[cols]
+        sims += self.bonus * ((self.codes[rows, None] != codes) & (self.codes[rows, None] != "") & (codes != ""))
+        sims[cols == rows[:, None]] = -np.inf
+        gap = np.abs(self.stamps[rows, None] - self.stamps[cols]) / 3600.0
+        sims[gap > self.window_hours] = -np.inf  # NaN gaps (an undated article) compare False: no limit
+        k = min(self.k, sims.shape[1])
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        cosines = np.take_along_axis(sims, top, axis=1)
+        at, position = np.nonzero(cosines >= self.threshold)
+        return at, cols[0 if shared else at, top[at, position]], cosines[at, position]
+
+    def index(self, key: object, members: np.ndarray):
+        """The HNSW index of a group's vectors (keys: positions in ``members``), built once."""
+        if key not in self.indexes:
+            from usearch.index import Index
+
+            index = Index(ndim=self.vectors.shape[1], metric="cos", dtype="f32", expansion_search=256)
+            index.add(np.arange(len(members), dtype=np.uint64),
+                      np.ascontiguousarray(self.vectors[members], dtype=np.float32))
+            self.indexes[key] = index
+        return self.indexes[key]
 
 
 def group(vectors: np.ndarray, times: Sequence[dt.datetime | None], *, threshold: float, neighbours: int,
           window_hours: float, langs: Sequence[str | None] | None = None, bonus: float = 0.0,
           exact_up_to: int = EXACT_UP_TO) -> list[int]:
     """A group number per row of ``vectors`` (L2-normalised), numbered in order of first row;
-    ``langs`` with ``bonus`` raise the cosine of two articles in different languages. Up to
-    ``exact_up_to`` articles the neighbours are exact (chunked, never an n x n matrix in memory);
-    above, an HNSW index finds them."""
+    ``langs`` with ``bonus`` raise the cosine of two articles in different languages. Neighbours are
+    searched per publication-time bucket (``_Linker``): exactly where the buckets an article can link
+    to hold up to ``exact_up_to`` articles (chunked, never an n x n matrix in memory), else through
+    an HNSW index per bucket."""
     n = len(vectors)
     if n == 0:
         return []
     langs = list(langs) if langs is not None else [None] * n
     codes = np.asarray([lang or "" for lang in langs])
     stamps = np.asarray([t.timestamp() if t else np.nan for t in times], dtype=np.float64)
-    links: list[tuple[float, int, int]] = []
     k = min(neighbours, n - 1)
-    candidates = _approximate_neighbours(vectors, k) if n > exact_up_to else None
-    for start in range(0, n, _CHUNK) if k > 0 else ():
-        rows = np.arange(start, min(n, start + _CHUNK))
-        cols = candidates[rows] if candidates is not None else np.arange(n)[None, :]  # exact: every row, broadcast
-        sims = np.einsum("rd,rcd->rc", vectors[rows], vectors[cols]) if candidates is not None else vectors[rows] @ vectors.T
-        sims += bonus * ((codes[rows, None] != codes[cols]) & (codes[rows, None] != "") & (codes[cols] != ""))
-        sims[cols == rows[:, None]] = -np.inf
-        gap = np.abs(stamps[rows, None] - stamps[cols]) / 3600.0
-        sims[gap > window_hours] = -np.inf  # NaN gaps (an undated article) compare False: no limit
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        for row in range(len(rows)):
-            for position in top[row]:
-                if sims[row, position] >= threshold:
-                    i, j = sorted((int(rows[row]), int(cols[row if len(cols) > 1 else 0, position])))
-                    links.append((float(sims[row, position]), i, j))
+    links = _Linker(vectors, stamps, codes, k, threshold, window_hours, bonus, exact_up_to).links() if k > 0 else []
     parent = list(range(n))
     members = {i: Members(vectors[i], langs[i]) for i in range(n)}
 

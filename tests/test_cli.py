@@ -189,6 +189,38 @@ def test_cli_output_naming_an_input_is_refused_before_any_work(tmp_path, capsys,
     assert article.read_text().startswith("Bij de brand") and batch.read_text().startswith('{"id": "b"')
 
 
+@pytest.mark.parametrize("command", ["verify", "analyze", "ci"])
+def test_cli_more_text_than_a_run_checks_is_refused_before_any_model_loads(tmp_path, monkeypatch, capsys, tiny_ner_dir,
+                                                                            command):
+    """Issue 15: a 50 MB input ran for over ten minutes with no output. Over the run limit (here
+    100 characters) it is refused at once, one coded line, the models never loaded; at the limit the
+    run goes on (to a missing embedder, a missing store, or a tiny tagger that finishes)."""
+    batch = tmp_path / "b.jsonl"
+    text = "Bij de brand in Utrecht raakten drie mensen gewond."  # 51 characters
+    batch.write_text("".join(json.dumps({"id": f"a{i}", "text": text}) + "\n" for i in range(2)))
+    argv = [command, str(batch), *{"verify": ["--embed-model", "no/such/model"], "ci": ["--store", str(tmp_path / "db")],
+                                   "analyze": ["--ner-model", str(tiny_ner_dir)]}[command]]
+    monkeypatch.setenv("CLAIMCHECK_MAX_RUN_CHARS", "100")
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "[E217] the input holds 102 characters of text, over the 100 " in err[0]
+    monkeypatch.setenv("CLAIMCHECK_MAX_RUN_CHARS", "102")
+    assert main(argv) == {"verify": 2, "ci": 2, "analyze": 0}[command]
+    captured = capsys.readouterr()
+    assert {"verify": "[E107]", "ci": "[E403]", "analyze": ""}[command] in captured.err and "[E217]" not in captured.err
+    if command == "analyze":
+        assert len(captured.out.splitlines()) == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1e6", "ten"])
+def test_cli_invalid_run_limit_is_e303(tmp_path, monkeypatch, capsys, value):
+    article = tmp_path / "a.txt"
+    article.write_text("Bij de brand in Utrecht raakten drie mensen gewond.")
+    monkeypatch.setenv("CLAIMCHECK_MAX_RUN_CHARS", value)
+    assert main(["verify", str(article)]) == 2
+    assert "[E303] invalid value for CLAIMCHECK_MAX_RUN_CHARS" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("case", "code"), [
     ("nli-batch-size-0", "E303"), ("ray-missing", "E501"), ("onnxruntime-missing", "E502"), ("device-bogus", "E303"),
     ("device-cuda-absent", "E303"), ("embed-model-empty-folder", "E107"), ("cache-is-a-file", "E108"),
@@ -282,12 +314,13 @@ def test_cli_error_with_a_newline_in_user_input_is_still_one_line(argv, capsys):
 
 
 def test_verify_reports_progress_of_every_stage(tiny_models):
-    """A big batch shows where it is: segment and embed in chunks, stories, then NLI (issue 15, scale)."""
+    """A big batch shows where it is: segment, analyze and embed in chunks, stories, then NLI (issue 15, scale)."""
     from checker.config import Settings
     from checker.ingest import read_articles
     from checker.pipeline import verify
 
     calls = []
     verify(read_articles([str(SEEDS)]), Settings(device="cpu"), tiny_models, progress=lambda *call: calls.append(call))
-    assert list(dict.fromkeys(stage for stage, _, _ in calls)) == ["segment", "embed", "stories", "nli"]
-    assert ("segment", 2, 2) in calls and calls[-1][1] == calls[-1][2] > 0
+    assert list(dict.fromkeys(stage for stage, _, _ in calls)) == ["segment", "analyze", "embed", "stories", "nli"]
+    claims = next(total for stage, _, total in calls if stage == "embed")
+    assert ("segment", 2, 2) in calls and ("analyze", claims, claims) in calls and calls[-1][1] == calls[-1][2] > 0

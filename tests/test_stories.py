@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from checker.config import Settings
 from checker.errors import ClaimcheckError
 from checker.pair import pair_claims
 from checker.pipeline import candidate_pairs
-from checker.stories import StoryIndex, Stories, find_stories, group, published, read_story_file, story_text
+from checker.stories import EXACT_UP_TO, StoryIndex, Stories, find_stories, group, published, read_story_file, story_text
 from checker.types import Article, Claim
 from tests.conftest import ROOT
 
@@ -48,15 +49,49 @@ def test_group_average_linkage_stops_a_chain():
     assert labels[0] != labels[2]
 
 
-def test_group_with_an_hnsw_index_matches_exact_neighbours():
-    """Many articles: the approximate neighbour search groups them as the exact one does."""
+@pytest.mark.parametrize("undated_every", [0, 3])
+def test_group_with_an_hnsw_index_matches_exact_neighbours(undated_every):
+    """Many articles (a third of them undated, or none): the approximate neighbour search groups
+    them as the exact one does."""
     rng = np.random.default_rng(0)
     centres = unit(*rng.normal(size=(60, 16)))
     vectors = unit(*(np.repeat(centres, 20, axis=0) + 0.05 * rng.normal(size=(1200, 16))))
-    times = [at(float(i % 7)) for i in range(1200)]
+    times = [None if undated_every and i % undated_every == 0 else at(float(i % 7) + 30 * (i % 5)) for i in range(1200)]
     exact = group(vectors, times, threshold=0.8, neighbours=10, window_hours=48)
     approximate = group(vectors, times, threshold=0.8, neighbours=10, window_hours=48, exact_up_to=100)
     assert exact == approximate and len(set(exact)) == 60
+
+
+def test_group_is_not_misled_by_copies_from_other_weeks():
+    """Two events recur every eight days with the same texts (three outlets' versions each), so every
+    article's nearest articles are its exact copies outside the 48 h window: still, each event's
+    reports form one story, on the exact and on the HNSW path (issue 15: 91,931 stories for 25,000
+    events of eval/scale.py)."""
+    rng = np.random.default_rng(1)
+    texts = unit(*rng.normal(size=(2, 16)))
+    versions = [unit(*(texts[t] + 0.05 * rng.normal(size=(3, 16)))) for t in range(2)]  # cosine ~0.96
+    vectors = np.concatenate([versions[event % 2] for event in range(30)])
+    times = [at(96.0 * (i // 3)) for i in range(90)]  # events four days apart
+    for exact_up_to in (EXACT_UP_TO, 10):
+        labels = group(vectors, times, threshold=0.8, neighbours=2, window_hours=48, exact_up_to=exact_up_to)
+        assert labels == [i // 3 for i in range(90)]
+
+
+def test_group_with_an_hnsw_index_finds_a_neighbour_behind_copies_outside_the_window():
+    """x and y (cosine 0.94, 47 h apart) report one event; x's 20 nearest articles are copies 93 h
+    before it, y's 20 nearest are copies 48.5 h after it: the HNSW candidates of both are all outside
+    the window, and the link x-y is still found."""
+    def on_circle(degrees: float) -> np.ndarray:
+        return np.r_[np.cos(np.radians(degrees)), np.sin(np.radians(degrees)), np.zeros(14)]
+
+    start = at(0).timestamp()
+    bucket = dt.datetime.fromtimestamp(math.ceil(start / (48 * 3600)) * 48 * 3600)  # where a 48 h bucket starts
+    vectors = unit(*[on_circle(-10)] * 20, on_circle(20), on_circle(0), *[on_circle(30)] * 20)
+    hours = [1.0] * 20 + [47.0, 94.0] + [95.5] * 20
+    times = [bucket + dt.timedelta(hours=h) for h in hours]
+    expected = [0] * 20 + [1, 1] + [2] * 20  # the copies of x and of y are stories of their own (cosine 0.87 < 0.9)
+    for exact_up_to in (EXACT_UP_TO, 10):
+        assert group(vectors, times, threshold=0.9, neighbours=2, window_hours=48, exact_up_to=exact_up_to) == expected
 
 
 def test_group_raises_the_cosine_of_two_languages():
