@@ -113,6 +113,9 @@ def test_quantities_who_and_where_come_from_entities():
     ("Tien kinderen verloren vingers.", "Twaalf kinderen verloren vingers.", 1, 0),
     ("Tien kinderen verloren vingers.", "Twaalf kinderen raakten gewond.", 0, 0),
     ("Het 48-jarige slachtoffer overleed.", "Er kwam één slachtoffer om.", 0, 0),  # an age is no count
+    # "a dozen" is twelve, and bounded like any number
+    ("Meer dan een dozijn boeren werd aangehouden.", "Vijftien boeren werden aangehouden.", 0, 1),
+    ("Een dozijn boeren werd aangehouden.", "Vijftien boeren werden aangehouden.", 1, 0),
 ])
 def test_quantities_compare(a, b, clashes, matches):
     found = compare(extract(a), extract(b), link="event")

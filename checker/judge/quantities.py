@@ -30,7 +30,7 @@ COMPARED = frozenset({"count", "money", "percent", "duration", "measure"})
 _VAGUE = {"tientallen": (20, 99), "dozens": (24, 99), "honderden": (200, 999), "hundreds": (200, 999),
           "duizenden": (2000, 9999), "thousands": (2000, 9999), "enkele": (2, 9), "several": (3, 9),
           "meerdere": (2, 9), "verscheidene": (3, 9), "een paar": (2, 5), "a few": (2, 5), "een handvol": (2, 6),
-          "a handful": (2, 6), "a dozen": (12, 12), "een dozijn": (12, 12)}
+          "a handful": (2, 6)}
 # Bounds before a number: how the stated number n becomes a range.
 _BOUNDS = [
     (r"ten minste|tenminste|minstens|zeker|at least|no fewer than|no less than", lambda n: (n, INF), "at_least"),
@@ -233,7 +233,7 @@ def _value(tokens: list[_Token], i: int) -> tuple[float, int, str] | None:
         return -1.0, 2, "vague"
     if word in _VAGUE:
         return -1.0, 1, "vague"
-    if two in ("a dozen",):
+    if two in ("a dozen", "een dozijn"):  # a number: "more than a dozen" is bounded like "more than 12"
         return 12.0, 2, "number"
     match = _NUMERIC.match(tokens[i].text)
     if match:
@@ -274,8 +274,8 @@ def _read(tokens: list[_Token], i: int, text: str, taken: set[int], lang: str) -
             return Quantity("ordinal", value, value, token.text, start=token.start, end=token.end)
         if _AGE_AFTER.match(suffix or after) or _AGE_BEFORE.search(before):
             return Quantity("age", value, value, token.text, start=token.start, end=token.end)
-    if kind == "number" and token.lower in ("een", "één", "a", "an", "one") and not _BOUND_BEFORE.search(before) \
-            and nxt not in _MULTIPLIERS:
+    if kind == "number" and used == 1 and token.lower in ("een", "één", "a", "an", "one") \
+            and not _BOUND_BEFORE.search(before) and nxt not in _MULTIPLIERS:
         return None  # "een" and "a" are mostly the article, "one of the" a part
     if kind == "vague":
         low, high, bound = *_VAGUE[" ".join(t.lower for t in tokens[i:i + used])], "vague"
