@@ -36,6 +36,11 @@ def test_quantities_parse_number(word, value):
     ("Elf agenten raakten gewond bij de rellen.", ("count", 11, 11, "injured|agent", None)),
     ("Het aantal gewonden is opgelopen tot 34.", ("count", 34, 34, "injured", None)),
     ("Het dodental is gestegen tot 176.", ("count", 176, 176, "killed", None)),
+    # what happened, said before the noun or after "the number of": the same key as said in a clause
+    ("Voorlopig is sprake van elf gewonde fietsers.", ("count", 11, 11, "injured|fietser", None)),
+    ("Het aantal gewonde fietsers is gestegen naar 19.", ("count", 19, 19, "injured|fietser", None)),
+    ("The number of miners treated for injuries has risen to 40.", ("count", 40, 40, "injured|miner", None)),
+    ("Forty miners were treated for injuries.", ("count", 40, 40, "injured|miner", None)),
     ("There are no reports of casualties yet.", ("count", 0, 0, "casualties", None)),
     # courts, politics, economy, sport, weather, science
     ("Ruim 2.700 woningen zijn zonder stroom.", ("count", 2701, INF, "woning", None)),

@@ -101,7 +101,8 @@ _ZERO = re.compile(r"\b(?:geen|no|zero|nul)\s+$", re.I)
 _NOBODY = re.compile(r"\b(?:niemand|no one|nobody|no-one|none)\b", re.I)
 _NO_REPORT = re.compile(r"\b(?:geen (?:melding|berichten|meldingen)(?: \w+){0,3} (?:van|over)|no (?:reports?|word) of)"
                         r"\s+$", re.I)
-_COUNT_OF = re.compile(r"\b(?:het aantal|the number of|aantal)\s+(?P<thing>[\w'-]+(?:\s+[\w'-]+){0,2})", re.I)
+_COUNT_OF = re.compile(r"\b(?:het aantal|the number of|aantal)\s+(?P<thing>[\w'-]+(?:\s+[\w'-]+){0,4})", re.I)
+_VERB_AFTER_THING = re.compile(r"\b(?:is|zijn|was|waren|wordt|werd|heeft|hebben|has|have|had|were|stands?|stood)\b")
 _TOTAL = re.compile(r"\b(?:in totaal|totaal|alles bij elkaar|in total|in all|overall|altogether)\b", re.I)
 _TOLL = re.compile(r"\b(?:dodental|death toll)\b", re.I)
 _TOKEN = re.compile(r"[€$£¥]|\d+(?:[.,]\d+)*(?:-\w+)*|[^\W\d_]\w*(?:[-'’]\w+)*|%|°C?|[^\w\s]")
@@ -387,8 +388,10 @@ def _counted_before(before: str) -> tuple[str | None, str | None]:
     match = _COUNT_OF.search(before)
     if not match:
         return None, None
-    words = [w for w in match.group("thing").lower().split() if w not in _NOT_COUNTED]
-    return (" ".join(words), words[0]) if words else (None, None)
+    thing = _VERB_AFTER_THING.split(match.group("thing").lower())[0]  # "gewonden is opgelopen" -> gewonden
+    words = [w for w in thing.split() if w not in _NOT_COUNTED]
+    head = next((w for w in words if not _adjective_like(w)), words[0]) if words else None
+    return (" ".join(words), head) if words else (None, None)
 
 
 def _event(word: str) -> str | None:
@@ -406,7 +409,10 @@ def _key(head: str, counted: str | None, tokens: list[_Token], i: int, k: int, t
     event = _event(head)
     words = (counted or head).split()
     group = None
-    if event is None:
+    modifier = next((w for w in words if _event(w)), None)  # "elf gewonde militairen", "troops with injuries"
+    if event is None and modifier is not None:
+        event, group = _event(modifier), None if head in _PEOPLE else _stem(head)
+    elif event is None:
         clause = _clause(tokens, i, k)
         match = _EVENT_ANY.search(clause)
         if match is None:
