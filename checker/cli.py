@@ -95,6 +95,15 @@ def write_output(text: str, output: str | None) -> None:
     _guarded(_write_into if special else _write_atomically, text, output, path)
 
 
+def write_report(text: str, output: str | None, fmt: str) -> None:
+    """``write_output``, saying on stderr when a GitHub report is empty (nothing to annotate), so an
+    empty annotations file is not taken for a failed run."""
+    if fmt == "github" and not text:
+        logging.getLogger("checker").warning("no dispute and no unverified article: nothing to annotate "
+                                             "(the github report is empty)")
+    write_output(text, output)
+
+
 def _write_stdout(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -160,20 +169,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
     check_output(args.output, map(source_file, articles))
     report = verify(articles, settings, progress=_progress(args), stories=story_file(args, articles))
     report.stats["unverified"] = unverified_articles(articles, report.claims, settings)
-    write_output(RENDERERS[args.format](report), args.output)
+    write_report(RENDERERS[args.format](report), args.output, args.format)
     return ExitCode.FINDINGS if report.contradictions or report.stats["unverified"] else ExitCode.CLEAN
 
 
 def unverified_articles(articles, claims, settings) -> dict[str, str]:
     """The articles nothing could be checked in (id -> why), told on stderr too: they fail the check."""
+    from checker.report.records import counted
     from checker.segment import unverified
 
     found = unverified(articles, claims, settings)
     if found:
         shown = ", ".join(f"'{i}' ({why})" for i, why in list(found.items())[:3])
         more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-        logging.getLogger("checker").warning("%d article(s) could not be checked (unverified): %s%s",
-                                             len(found), shown, more)
+        logging.getLogger("checker").warning("%s could not be checked (unverified): %s%s",
+                                             counted(len(found), "article"), shown, more)
     return found
 
 
@@ -248,7 +258,7 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check a batch of articles against each other")
     v.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
-    v.add_argument("--format", default="json", help="|".join(VERIFY_FORMATS))
+    v.add_argument("--format", default="json", help="|".join(VERIFY_FORMATS) + " (default json)")
     v.add_argument("--output", "-o", help="write the report here instead of stdout")
     v.add_argument("--embed-model", default="e5-small")
     v.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")

@@ -137,7 +137,7 @@ def test_cli_store_ingest_says_when_it_replaces_a_stored_article(seeded, embed, 
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["replaced"] == 1
     (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warning.startswith("replacing 1 stored article(s)") and repr(Path(name).stem) in warning
+    assert warning.startswith("replacing 1 stored article whose") and repr(Path(name).stem) in warning
 
 
 def test_cli_store_ci_writes_nothing_and_ingest_adds_after_a_pass(seeded, models, tmp_path):
