@@ -84,11 +84,8 @@ def test_markdown_and_github_lead_with_disputes():
 
 
 @pytest.mark.slow
-def test_verify_four_outlets_on_one_accident(real_models, tmp_path, capsys, monkeypatch):
+def test_verify_four_outlets_on_one_accident(cli_uses_real_models, tmp_path, capsys):
     """End to end with the real models: one injured-count dispute, NOS and its wire copy as one origin."""
-    from checker import engine
-
-    monkeypatch.setattr(engine, "Models", type("M", (), {"load": staticmethod(lambda settings: real_models)}))
     articles, _ = four_reports()
     path = tmp_path / "a12.jsonl"
     path.write_text("".join(json.dumps({"id": a.id, "text": a.text, "source": a.source, "date": a.date,
