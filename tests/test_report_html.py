@@ -380,6 +380,12 @@ def test_report_html_in_browser_1000_findings_filter(chromium, tmp_path):
     assert shown(doc) == expected and 0 < len(expected) < 100
 
 
+def test_report_html_in_browser_counts_one_finding_in_the_singular(chromium, tmp_path):
+    report = sample_report()
+    doc = dom(chromium, tmp_path, write_page(replace(report, findings=report.findings[:1]), tmp_path))
+    assert doc.get_element_by_id("shown").text == "showing 1 of 1 finding"
+
+
 def test_report_html_in_browser_screenshot(chromium, tmp_path):
     page = write_page(sample_report(), tmp_path)
     png = tmp_path / "report.png"
