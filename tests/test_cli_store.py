@@ -44,7 +44,10 @@ def claimcheck(*args: object) -> subprocess.CompletedProcess:
 
 
 def start(*args: object) -> subprocess.Popen:
+    """``claimcheck ARGS...`` as a process of its own, on one torch thread: these run the tiny models
+    side by side on a 2-core machine, where more threads only wait for each other."""
     return subprocess.Popen([sys.executable, "-m", "checker", *map(str, args)], cwd=ROOT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
