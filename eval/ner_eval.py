@@ -43,8 +43,8 @@ def as_article(doc_id: str, doc: list[tuple[list[str], list[str]]], lang: str) -
 def score(gold: set, found: set) -> dict[str, object]:
     out = {}
     for kind in sorted({k for *_, k in gold | found}) + ["ALL"]:
-        g = gold if kind == "ALL" else {x for x in gold if x[2] == kind}
-        f = found if kind == "ALL" else {x for x in found if x[2] == kind}
+        g = gold if kind == "ALL" else {x for x in gold if x[-1] == kind}
+        f = found if kind == "ALL" else {x for x in found if x[-1] == kind}
         tp = len(g & f)
         p, r = tp / max(1, len(f)), tp / max(1, len(g))
         out[kind] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / max(1e-12, p + r), 4),

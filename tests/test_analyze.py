@@ -12,10 +12,12 @@ from checker.types import Article, Claim
 
 
 def test_words_split_like_conll():
-    text = "Premier Abdul-Mahdi (Irak) zei: 2.700 mensen, o.a. in de U.S. en 's-Hertogenbosch."
+    text = ("Minister Jean-Marie T. Dupont (CD&V) zei: 2.700 mensen, o.a. in de U.S. en 's-Hertogenbosch, "
+            "om 21:15 -- 4,5 procent meer informatica- en verkoopbanen...")
     assert [text[s:e] for s, e in words(text)] == [
-        "Premier", "Abdul-Mahdi", "(", "Irak", ")", "zei", ":", "2.700", "mensen", ",", "o.a.", "in", "de", "U.S.",
-        "en", "'", "s-Hertogenbosch", "."]
+        "Minister", "Jean-Marie", "T.", "Dupont", "(", "CD&V", ")", "zei", ":", "2.700", "mensen", ",", "o.a.", "in",
+        "de", "U.S.", "en", "'s-Hertogenbosch", ",", "om", "21:15", "--", "4,5", "procent", "meer", "informatica-",
+        "en", "verkoopbanen", "..."]
 
 
 @pytest.mark.parametrize(("tags", "spans"), [
