@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from checker import __version__, cli_store
-from checker.config import BACKENDS, ENGINES, STORY_MODES
+from checker.config import BACKENDS, ENGINES, LIMITS, STORY_MODES
 from checker.errors import ClaimcheckError, Errors, ExitCode
 
 VERIFY_FORMATS = ("json", "markdown", "html", "csv", "jsonl", "github")
@@ -159,32 +159,16 @@ def _check_format(fmt: str, choices: tuple[str, ...], command: str) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from checker.engine import verify
+    from checker.api import Checker, exit_code
     from checker.ingest import read_articles, source_file
-    from checker.report import RENDERERS
 
     _check_format(args.format, VERIFY_FORMATS, "verify")
-    settings = _settings(args)
+    checker = Checker(_settings(args))
     articles = read_articles(args.paths)
     check_output(args.output, map(source_file, articles))
-    report = verify(articles, settings, progress=_progress(args), stories=story_file(args, articles))
-    report.stats["unverified"] = unverified_articles(articles, report.claims, settings)
-    write_report(RENDERERS[args.format](report), args.output, args.format)
-    return ExitCode.FINDINGS if report.contradictions or report.stats["unverified"] else ExitCode.CLEAN
-
-
-def unverified_articles(articles, claims, settings) -> dict[str, str]:
-    """The articles nothing could be checked in (id -> why), told on stderr too: they fail the check."""
-    from checker.report.records import counted
-    from checker.segment import unverified
-
-    found = unverified(articles, claims, settings)
-    if found:
-        shown = ", ".join(f"'{i}' ({why})" for i, why in list(found.items())[:3])
-        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-        logging.getLogger("checker").warning("%s could not be checked (unverified): %s%s",
-                                             counted(len(found), "article"), shown, more)
-    return found
+    report = checker.verify(articles, progress=_progress(args), stories=story_file(args, articles))
+    write_report(checker.render(report, args.format), args.output, args.format)
+    return exit_code(report)
 
 
 ANALYZE_FORMATS = ("jsonl", "json")
@@ -192,18 +176,14 @@ ANALYZE_FORMATS = ("jsonl", "json")
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """One record per claim with its facts (entities, quantities, times, negation, source)."""
-    from checker.analyze import EntityTagger, analyze, fact_record
+    from checker.api import Checker
     from checker.ingest import read_articles, source_file
-    from checker.segment import segment
 
     _check_format(args.format, ANALYZE_FORMATS, "analyze")
-    settings = _settings(args)
+    checker = Checker(_settings(args))
     articles = read_articles(args.paths)
     check_output(args.output, map(source_file, articles))
-    claims = segment(articles, settings)
-    tagger = EntityTagger(settings.ner_model, settings.device)
-    facts = analyze(claims, {a.id: a for a in articles}, tagger)
-    records = [fact_record(c, facts[c]) for c in claims]
+    records = checker.analyze(articles)
     if args.format == "json":
         text = json.dumps({"claims": records}, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -229,6 +209,20 @@ def cmd_nli(args: argparse.Namespace) -> int:
         label = LABELS[int(row.argmax())]
         lines.append(json.dumps({"label": label, "probs": {k: round(float(v), 6) for k, v in zip(LABELS, row)}}))
     write_output("".join(line + "\n" for line in lines), args.output)
+    return ExitCode.CLEAN
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The HTTP service (checker/serve.py): store and port checked, then the models loaded once."""
+    from checker import serve
+    from checker.api import Checker
+
+    settings = _settings(args)
+    if not 0 < args.max_body_mb < 2**20:  # also refuses nan
+        raise ClaimcheckError(Errors.E303.format(option="--max-body-mb", why=f"{args.max_body_mb} is not above 0"))
+    serve.check_store(args.store, settings)
+    with serve.listen(args.host, args.port) as sock:
+        serve.serve(Checker.load(settings), args.store, sock, int(args.max_body_mb * 2**20), quiet=args.quiet)
     return ExitCode.CLEAN
 
 
@@ -289,6 +283,19 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     model_options(n)
     n.set_defaults(func=commands["nli"])
 
+    sv = sub.add_parser("serve", help="an HTTP JSON service for verify, ci and ingest, the models loaded once "
+                                      "(docs/serve.md)")
+    sv.add_argument("--store", metavar="DB", default=None, help="the store for /ci, /ingest and /stats "
+                                                                "(created by the first ingest)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
+    sv.add_argument("--max-body-mb", type=float, default=LIMITS.max_input_bytes / 2**20,
+                    help="largest request body in MiB (default 50, as one input file)")
+    sv.add_argument("--embed-model", default=None, help="embedder: registered name or local folder (default e5-small)")
+    sv.add_argument("--quiet", "-q", action="store_true", help="no start-up line and no access log")
+    model_options(sv)
+    sv.set_defaults(func=commands["serve"])
+
     m = sub.add_parser("models", help="where the models are: list, path NAME, rebuild NAME")
     m.add_argument("action", choices=["list", "path", "rebuild"])
     m.add_argument("name", nargs="?", default="nli", help="nli, ner or embed")
@@ -297,7 +304,8 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS: dict[str, Command] = {"verify": cmd_verify, "analyze": cmd_analyze, "nli": cmd_nli, "models": cmd_models}
+COMMANDS: dict[str, Command] = {"verify": cmd_verify, "analyze": cmd_analyze, "nli": cmd_nli, "serve": cmd_serve,
+                                "models": cmd_models}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,63 +25,39 @@ def _summary(doc: dict[str, object], fmt: str) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from checker import gate
+    from checker.api import Checker
     from checker.ingest import read_articles
-    from checker.pipeline import load_embedder
-    from checker.store import check_writable
 
     cli._check_format(args.format, SUMMARY_FORMATS, "ingest")
     if args.batch_size < 1:
         raise ClaimcheckError(Errors.E303.format(option="--batch-size", why=f"{args.batch_size} is not >= 1"))
-    settings = cli._settings(args)
-    db = Path(args.store)
-    check_writable(db)
-    planned, unchanged = gate.plan_ingest(db, read_articles(args.paths), settings)
-    counts = gate.ingest(db, planned, lambda: load_embedder(settings.embed_model, settings.device,
-                                                            settings.embed_batch_size, settings.backend),
-                         settings, batch_size=args.batch_size, progress=cli._progress(args))
-    unverified = cli.unverified_articles([a for a, _ in planned], [c for _, claims in planned for c in claims], settings)
-    summary = {"added": counts["added"], "replaced": counts["replaced"],
-               "unchanged": unchanged + counts["unchanged"], "claims": counts["claims"],
-               "stories_opened": counts["stories"], "stories_merged": counts["merged"], "unverified": len(unverified)}
+    checker = Checker(cli._settings(args))
+    summary = checker.ingest(read_articles(args.paths), args.store, batch_size=args.batch_size,
+                             progress=cli._progress(args))
     cli.write_output(_summary(summary, args.format), None)
     return ExitCode.CLEAN
 
 
-def _check(args: argparse.Namespace):  # -> gate.GateResult
+def _check(args: argparse.Namespace, ingest: bool = False):  # -> gate.GateResult
     """The ``ci`` check shared by ``ci`` and ``baseline``: inputs and store validated before models load."""
-    from checker import gate
+    from checker.api import Checker
     from checker.ingest import read_articles, source_file
-    from checker.pipeline import Models
-    from checker.segment import segment
-    from checker.store import Store
 
-    settings = cli._settings(args)
+    checker = Checker(cli._settings(args))
     articles = read_articles(args.paths)
-    cli.check_output(args.output, [*map(source_file, articles), getattr(args, "baseline", None), args.store])
-    baseline = gate.load_baseline(args.baseline) if getattr(args, "baseline", None) else {}
-    with Store.open(args.store) as store:
-        store.check_embedder(gate.embedder_id(settings.embed_model))
-        claims = segment(articles, settings)
-        models = Models.load(settings)
-        return gate.check(store, articles, claims, settings, models, baseline, progress=cli._progress(args))
+    baseline = getattr(args, "baseline", None)
+    cli.check_output(args.output, [*map(source_file, articles), baseline, args.store])
+    return checker.check(articles, args.store, baseline=baseline, ingest=ingest, progress=cli._progress(args))
 
 
 def cmd_ci(args: argparse.Namespace) -> int:
     from checker import gate
-    from checker.store import check_writable
+    from checker.api import exit_code
 
     cli._check_format(args.format, gate.CI_FORMATS, "ci")
-    if args.ingest:
-        check_writable(Path(args.store))
-    result = _check(args)
-    new = [entry.article for entry in result.entries]
-    unverified = result.report.stats["unverified"] = cli.unverified_articles(
-        new, [c for entry in result.entries for c in entry.claims], cli._settings(args))
-    if args.ingest and not result.failing and not unverified:
-        result.ingested = dict(gate.record(Path(args.store), result, cli._settings(args)))
+    result = _check(args, ingest=args.ingest)
     cli.write_report(gate.render(result, args.format), args.output, args.format)
-    return ExitCode.FINDINGS if result.failing or unverified else ExitCode.CLEAN
+    return exit_code(result)
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -92,32 +68,27 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from checker.store import Store
+    from checker.api import Checker
 
     cli._check_format(args.format, SUMMARY_FORMATS, "stats")
-    with Store.open(args.store) as store:
-        meta = store.meta()
-        doc = dict(store.counts(), embedder=meta.get("embedder"), dim=store.dim(),
-                   index_in_sync=store.index_in_sync())
-    cli.write_output(_summary(doc, args.format), None)
+    cli.write_output(_summary(Checker.stats(args.store), args.format), None)
     return ExitCode.CLEAN
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the schema, then place articles stored before stories (this embeds their title and lead)."""
     from checker import gate
-    from checker.pipeline import load_embedder
+    from checker.api import Checker
     from checker.store import Store
 
     if not Path(args.store).is_file():
         raise ClaimcheckError(Errors.E403.format(path=args.store))
-    settings = cli._settings(args)
+    checker = Checker(cli._settings(args))
     with Store.open(args.store, write=True, upgrade=True) as store:
         version = store.version()
         placed = {}
         if store.without_story_vector():
-            embedder = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend)
-            placed = gate.backfill_stories(store, embedder, settings)
+            placed = gate.backfill_stories(store, checker.embedder, checker.settings)
     cli.write_output(f"schema_version: {version}\nstories_opened: {placed.get('stories', 0)}\n", None)
     return ExitCode.CLEAN
 

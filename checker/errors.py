@@ -77,6 +77,13 @@ class Errors:
     E409 = "store {path} is read-only ({why}); nothing was written. Make it writable, or copy it somewhere writable"
     E410 = "no space left on the device for {path}; nothing more was written (a store keeps its committed batches). Free some space and rerun"
     E411 = "cannot create store {path}: {why}"
+    # serve (issue 14: `claimcheck serve`, docs/serve.md)
+    E601 = "malformed request body: {why}"
+    E602 = "request body of {size} bytes is over the {limit}-byte limit; send fewer articles per request"
+    E603 = "no such endpoint: {method} {path} (docs/serve.md)"
+    E604 = "internal error ({why}); the server keeps serving and the store keeps its last committed state"
+    E605 = "this server has no store; start it with `claimcheck serve --store DB`"
+    E606 = "cannot listen on {host}:{port}: {why}"
 
 
 for _name, _message in list(vars(Errors).items()):

@@ -155,8 +155,13 @@ class GateResult:
         """Contradictions the baseline does not accept: these fail the check."""
         return self.report.contradictions
 
+    @property
+    def passed(self) -> bool:
+        """No failing contradiction and no new article that could not be checked (exit code 0)."""
+        return not self.failing and not self.report.stats.get("unverified")
+
     def summary(self) -> dict[str, object]:
-        return {"store": self.store, "passed": not self.failing,
+        return {"store": self.store, "passed": self.passed,
                 "failing": sorted({finding_key(f) for f in self.failing}),
                 "baselined": self.baselined, "stale_baseline": self.stale, "ingested": self.ingested}
 
@@ -284,11 +289,10 @@ def record(db: Path, result: GateResult, settings: Settings) -> Counter:
 def render(result: GateResult, fmt: str) -> str:
     """``json``: the verify report plus a ``ci`` section; ``markdown``: a pull-request comment;
     ``github``: workflow annotations."""
-    from checker.report import RENDERERS, as_github, as_json
+    from checker.report import RENDERERS, as_github
 
     if fmt == "json":
-        doc = dict(as_json.to_dict(result.report), ci=result.summary())
-        return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        return json.dumps(to_dict(result), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if fmt == "markdown":
         return _markdown(result, RENDERERS["markdown"])
     notes = []
@@ -298,6 +302,13 @@ def render(result: GateResult, fmt: str) -> str:
         notes.append(f"stale baseline entries (no matching finding): {', '.join(result.stale)}")
     return RENDERERS["github"](result.report) + "".join(f"::notice title=claimcheck baseline::{as_github.escape(n)}\n"
                                                         for n in notes)
+
+
+def to_dict(result: GateResult) -> dict[str, object]:
+    """The JSON report: ``verify``'s, plus a ``ci`` section (``GateResult.summary``)."""
+    from checker.report import as_json
+
+    return dict(as_json.to_dict(result.report), ci=result.summary())
 
 
 def _markdown(result: GateResult, render_report: Callable[[Report], str]) -> str:

@@ -57,7 +57,11 @@ def read_articles(paths: Iterable[str]) -> list[Article]:
     read: list[tuple[Article, str | None]] = []
     for raw in paths:
         read.extend(_read_path(raw))
-    articles = unique_path_ids(read)
+    return check_unique(unique_path_ids(read))
+
+
+def check_unique(articles: list[Article]) -> list[Article]:
+    """``articles``, unless one id comes twice (E211, naming where each was read)."""
     seen: dict[str, str] = {}
     for article in articles:
         where = article.path or "-"
@@ -195,26 +199,32 @@ def read_pairs(source: str) -> list[tuple[str, str]]:
 def parse_jsonl(text: str, where: str) -> Iterator[Article]:
     """One article a line: ``id`` and ``text`` required; title, date, source, url, lang optional."""
     for number, record in jsonl_records(text, where):
-        for required in ("id", "text"):
-            value = record.get(required)
-            if type(value) is int and required == "id" and abs(value) < 10**18:  # noqa: E721 - not true/false
-                record["id"] = str(value)
-            elif not isinstance(value, str) or not value.strip():
-                raise ClaimcheckError(Errors.E206.format(path=where, line=number, field=required))
-        extra = {}
-        for key in _OPTIONAL_FIELDS:
-            value = record.get(key)
-            if value is not None and not isinstance(value, str):
-                raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=f"'{key}' must be a string"))
-            extra[key] = value
-        if extra["date"]:
-            try:
-                extra["date"] = normalise_date(extra["date"])
-            except ValueError:
-                raise ClaimcheckError(Errors.E205.format(
-                    path=where, line=number, why=f"article '{record['id']}': 'date' {extra['date'][:40]!r} is not an "
-                                                 "ISO 8601 date or date-time")) from None
-        yield Article(id=record["id"], text=record["text"], path=f"{where}:{number}", line=number, **extra)
+        yield article_from_record(record, where, number)
+
+
+def article_from_record(record: dict, where: str, number: int) -> Article:
+    """The article of one JSON object with the fields of a JSONL line (E205, E206 when it is not one);
+    ``where`` and ``number`` name it in errors and in its ``path`` (``where:number``)."""
+    for required in ("id", "text"):
+        value = record.get(required)
+        if type(value) is int and required == "id" and abs(value) < 10**18:  # noqa: E721 - not true/false
+            record = {**record, "id": str(value)}
+        elif not isinstance(value, str) or not value.strip():
+            raise ClaimcheckError(Errors.E206.format(path=where, line=number, field=required))
+    extra = {}
+    for key in _OPTIONAL_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ClaimcheckError(Errors.E205.format(path=where, line=number, why=f"'{key}' must be a string"))
+        extra[key] = value
+    if extra["date"]:
+        try:
+            extra["date"] = normalise_date(extra["date"])
+        except ValueError:
+            raise ClaimcheckError(Errors.E205.format(
+                path=where, line=number, why=f"article '{record['id']}': 'date' {extra['date'][:40]!r} is not an "
+                                             "ISO 8601 date or date-time")) from None
+    return Article(id=record["id"], text=record["text"], path=f"{where}:{number}", line=number, **extra)
 
 
 def source_file(article: Article) -> str | None:

@@ -60,11 +60,14 @@ class Models:
     tag: Tagger | None = None
 
     @classmethod
-    def load(cls, settings: Settings) -> Models:
-        embedder = load_embedder(settings.embed_model, settings.device, settings.embed_batch_size, settings.backend)
+    def load(cls, settings: Settings, embedder: CachedEncoder | None = None) -> Models:
+        """Load the models for ``settings``; an ``embedder`` already loaded for them is used as it is."""
+        embedder = embedder or load_embedder(settings.embed_model, settings.device, settings.embed_batch_size,
+                                             settings.backend)
         nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
         share_backbone(embedder, nli)
-        return cls(embedder, nli, lazy_tagger(settings.ner_model, settings.device) if settings.ner_model else None)
+        tag = lazy_tagger(settings.ner_model, settings.device, settings.backend) if settings.ner_model else None
+        return cls(embedder, nli, tag)
 
 
 def share_backbone(embedder: CachedEncoder, nli: Predictor) -> bool:

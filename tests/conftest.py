@@ -139,17 +139,17 @@ def real_models():
 
 @contextlib.contextmanager
 def real_models_in_cli(real_models):
-    """While open, ``claimcheck`` runs in this process (``cli.main``) get ``real_models`` (the session's
-    default models) instead of loading them again for every run; other models load as usual. Loading
+    """While open, ``claimcheck`` runs in this process (``cli.main``, ``checker.api.Checker``) get
+    ``real_models`` (the session's default models) instead of loading them again for every run; other models load as usual. Loading
     itself is tested by the ``real_models`` fixture (the real loading path) and tests/test_models.py."""
-    from checker import pipeline
+    from checker import api, pipeline
     from checker.config import Settings
 
     load_models, load_embedder, default = pipeline.Models.load, pipeline.load_embedder, Settings()
 
-    def models(settings: Settings):
+    def models(settings: Settings, embedder=None):
         defaults = settings.device in (None, "cpu") and all(getattr(settings, f) == getattr(default, f) for f in MODEL_SETTINGS)
-        return real_models if defaults else load_models(settings)
+        return real_models if defaults else load_models(settings, embedder)
 
     def embedder(name: str, device: str | None, batch_size: int, backend: str = "torch", threads: int | None = None):
         if (name, batch_size, backend, device in (None, "cpu")) == (default.embed_model, default.embed_batch_size,
@@ -159,7 +159,8 @@ def real_models_in_cli(real_models):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline.Models, "load", staticmethod(models))
-        patch.setattr(pipeline, "load_embedder", embedder)
+        for module in (pipeline, api):
+            patch.setattr(module, "load_embedder", embedder)
         yield real_models
 
 

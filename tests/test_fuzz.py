@@ -69,7 +69,7 @@ def test_fuzz_jsonl_reader(folder, body):
 
 
 def _no_models_verify(articles, settings, models=None, progress=None, stories=None) -> Report:
-    """The pipeline's place in ``cli.cmd_verify``, without models: every article unread (unverified)."""
+    """The pipeline's place in ``Checker.verify`` (``cli.cmd_verify``), without models: every article unread (unverified)."""
     return Report(articles, [], [], stats={"articles": len(articles)})
 
 
@@ -100,10 +100,13 @@ def test_fuzz_verify_options(folder, monkeypatch_module, pairs, quiet):
 
 @pytest.fixture(scope="module")
 def monkeypatch_module():
-    """``checker.engine.verify`` replaced for the whole module (hypothesis runs many examples per test)."""
+    """``checker.engine.verify`` replaced, and no models loaded by ``Checker``, for the whole module
+    (hypothesis runs many examples per test)."""
     from checker import engine
+    from checker.api import Checker
 
     patch = pytest.MonkeyPatch()
     patch.setattr(engine, "verify", _no_models_verify)
+    patch.setattr(Checker, "models", property(lambda self: None))
     yield patch
     patch.undo()
