@@ -32,6 +32,7 @@ from checker.embed import CachedEncoder
 from checker.errors import ClaimcheckError, Errors, ExitCode
 from checker.ingest import article_from_record, check_run_size, check_unique
 from checker.pipeline import Models, Progress, Report, load_embedder
+from checker.report.records import counted
 from checker.segment import segment, unverified
 from checker.store import Store, check_writable
 from checker.stories import Stories
@@ -208,5 +209,5 @@ def unverified_articles(articles: list[Article], claims: list[Claim], settings: 
     if found:
         shown = ", ".join(f"'{i}' ({why})" for i, why in list(found.items())[:3])
         more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-        logger.warning("%d article(s) could not be checked (unverified): %s%s", len(found), shown, more)
+        logger.warning("%s could not be checked (unverified): %s%s", counted(len(found), "article"), shown, more)
     return found

@@ -95,6 +95,15 @@ def write_output(text: str, output: str | None) -> None:
     _guarded(_write_into if special else _write_atomically, text, output, path)
 
 
+def write_report(text: str, output: str | None, fmt: str) -> None:
+    """``write_output``, saying on stderr when a GitHub report is empty (nothing to annotate), so an
+    empty annotations file is not taken for a failed run."""
+    if fmt == "github" and not text:
+        logging.getLogger("checker").warning("no dispute and no unverified article: nothing to annotate "
+                                             "(the github report is empty)")
+    write_output(text, output)
+
+
 def _write_stdout(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -158,7 +167,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     articles = read_articles(args.paths)
     check_output(args.output, map(source_file, articles))
     report = checker.verify(articles, progress=_progress(args), stories=story_file(args, articles))
-    write_output(checker.render(report, args.format), args.output)
+    write_report(checker.render(report, args.format), args.output, args.format)
     return exit_code(report)
 
 
@@ -269,7 +278,7 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check a batch of articles against each other")
     v.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
-    v.add_argument("--format", default="json", help="|".join(VERIFY_FORMATS))
+    v.add_argument("--format", default="json", help="|".join(VERIFY_FORMATS) + " (default json)")
     v.add_argument("--output", "-o", help="write the report here instead of stdout")
     v.add_argument("--embed-model", default="e5-small")
     v.add_argument("--top-k", type=int, default=None, help="neighbours per claim (default 5)")

@@ -56,7 +56,7 @@ def cmd_ci(args: argparse.Namespace) -> int:
 
     cli._check_format(args.format, gate.CI_FORMATS, "ci")
     result = _check(args, ingest=args.ingest)
-    cli.write_output(gate.render(result, args.format), args.output)
+    cli.write_report(gate.render(result, args.format), args.output, args.format)
     return exit_code(result)
 
 
@@ -121,13 +121,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     i.add_argument("paths", nargs="+", help=".txt/.jsonl/.html files, directories, or - for stdin")
     store_option(i)
     i.add_argument("--batch-size", type=int, default=64, help="articles per transaction (default 64)")
-    i.add_argument("--format", default="text", help="|".join(SUMMARY_FORMATS))
+    i.add_argument("--format", default="text", help="|".join(SUMMARY_FORMATS) + " (default text)")
     model_options(i, nli=False)
     i.set_defaults(func=cmd_ingest)
 
     c = sub.add_parser("ci", help="check new articles against a store: exit 1 on contradictions not in the baseline")
     check_options(c)
-    c.add_argument("--format", default="json", help="json|markdown|github")
+    c.add_argument("--format", default="json", help="json|markdown|github (default json)")
     c.add_argument("--baseline", metavar="FILE", help="accepted findings (written by `claimcheck baseline`)")
     c.add_argument("--ingest", action="store_true", help="add the new articles to the store when the check passes")
     c.set_defaults(func=cmd_ci)
@@ -138,7 +138,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("stats", help="counts of articles, claims and findings in a store, and its schema version")
     store_option(s)
-    s.add_argument("--format", default="text", help="|".join(SUMMARY_FORMATS))
+    s.add_argument("--format", default="text", help="|".join(SUMMARY_FORMATS) + " (default text)")
     s.set_defaults(func=cmd_stats)
 
     m = sub.add_parser("migrate", help="upgrade a store to this claimcheck's schema (back it up first)")

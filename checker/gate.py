@@ -34,7 +34,7 @@ from checker.judge import judge
 from checker import pipeline
 from checker.pair import merge_pairs
 from checker.pipeline import Models, Progress, Report, claim_topics, describe_settings, run_stats
-from checker.report.records import finding_key
+from checker.report.records import counted, finding_key
 from checker.segment import segment_article
 from checker.store import Entry, Store, content_hash
 from checker.stories import Stories, language, published, story_text
@@ -96,8 +96,8 @@ def warn_replacing(ids: list[str], shown: int = 5) -> None:
     """One line on stderr naming the stored articles an ingest replaces (same id, other content)."""
     if ids:
         more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-        logger.warning("replacing %d stored article(s) whose text or metadata changed: %s%s",
-                       len(ids), ", ".join(repr(i) for i in ids[:shown]), more)
+        logger.warning("replacing %s whose text or metadata changed: %s%s", counted(len(ids), "stored article"),
+                       ", ".join(repr(i) for i in ids[:shown]), more)
 
 
 def ingest(db: Path, planned: list[tuple[Article, list[Claim]]], load_embedder: Callable[[], CachedEncoder],
@@ -297,7 +297,7 @@ def render(result: GateResult, fmt: str) -> str:
         return _markdown(result, RENDERERS["markdown"])
     notes = []
     if result.baselined:
-        notes.append(f"{len(result.baselined)} finding(s) accepted by the baseline")
+        notes.append(f"{counted(len(result.baselined), 'finding')} accepted by the baseline")
     if result.stale:
         notes.append(f"stale baseline entries (no matching finding): {', '.join(result.stale)}")
     return RENDERERS["github"](result.report) + "".join(f"::notice title=claimcheck baseline::{as_github.escape(n)}\n"
@@ -323,10 +323,10 @@ def _markdown(result: GateResult, render_report: Callable[[Report], str]) -> str
         shown = shown[: len(shown) // 2]
     failing = len(result.failing)
     lines = ["", "## Result", "",
-             f"**{'Failed' if failing else 'Passed'}**: {failing} contradiction(s) not in the baseline "
-             f"(checked against {result.report.stats.get('corpus_articles', 0)} stored articles)."]
+             f"**{'Failed' if failing else 'Passed'}**: {counted(failing, 'contradiction')} not in the baseline "
+             f"(checked against {counted(result.report.stats.get('corpus_articles', 0), 'stored article')})."]
     if len(shown) < len(listed):
-        lines.append(f"Only {len(shown)} of {len(listed)} findings are listed; the JSON report has all.")
+        lines.append(f"Only {len(shown)} of {counted(len(listed), 'finding')} are listed; the JSON report has all.")
     if result.baselined:
         lines.append(f"Accepted by the baseline: {len(result.baselined)}.")
     if result.stale:

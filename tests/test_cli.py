@@ -270,10 +270,10 @@ def test_cli_unreadable_article_is_unverified_in_every_format_and_fails(tiny_arg
     for fmt in ("json", "markdown", "html", "csv", "jsonl", "github"):
         assert main(["verify", str(tmp_path), "--format", fmt, *tiny_args]) == 1
         outputs[fmt] = capsys.readouterr().out
-        assert "2 article(s) could not be checked (unverified)" in caplog.records[-1].getMessage()
+        assert "2 articles could not be checked (unverified)" in caplog.records[-1].getMessage()
     assert set(json.loads(outputs["json"])["stats"]["unverified"]) == {"zh", "ja"}
     assert "## Unverified articles" in outputs["markdown"] and "`zh`" in outputs["markdown"]
-    assert "Unverified: 2 article(s)" in outputs["html"]
+    assert "Unverified: 2 articles could not be checked" in outputs["html"]
     assert [line.split(",")[2] for line in outputs["csv"].splitlines()[-2:]] == ["unverified", "unverified"]
     assert [json.loads(line)["article"] for line in outputs["jsonl"].splitlines()[-2:]] == ["zh", "ja"]
     assert outputs["github"].count("::warning file=") == 2 and "zh.jsonl" in outputs["github"]
@@ -324,3 +324,27 @@ def test_verify_reports_progress_of_every_stage(tiny_models):
     assert list(dict.fromkeys(stage for stage, _, _ in calls)) == ["segment", "analyze", "embed", "stories", "nli"]
     claims = next(total for stage, _, total in calls if stage == "embed")
     assert ("segment", 2, 2) in calls and ("analyze", claims, claims) in calls and calls[-1][1] == calls[-1][2] > 0
+
+
+@pytest.mark.parametrize(("command", "default"), [("verify", "json"), ("analyze", "jsonl"), ("ci", "json"),
+                                                  ("ingest", "text"), ("stats", "text")])
+def test_cli_help_shows_the_default_format(command, default, capsys):
+    assert main([command, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"--format FORMAT [a-z|]+ \(default " + default + r"\)", help_text), help_text
+
+
+def test_cli_empty_github_report_is_said_on_stderr(tiny_args, tmp_path, caplog):
+    """Nothing to annotate: the file is written empty and stderr says why (issue 14); not said when
+    there is something to annotate."""
+    articles, report = tmp_path / "in", tmp_path / "out" / "annotations.txt"
+    articles.mkdir()
+    (articles / "one.txt").write_text("Bij de brand in Utrecht raakten drie mensen gewond, meldt de brandweer.\n")
+    assert main(["verify", str(articles / "one.txt"), "--format", "github", "-o", str(report), *tiny_args]) == 0
+    assert report.read_text() == ""
+    assert [r.getMessage() for r in caplog.records] == ["no dispute and no unverified article: nothing to annotate "
+                                                        "(the github report is empty)"]
+    caplog.clear()
+    (articles / "zh.jsonl").write_text(json.dumps({"id": "zh", "text": "这是一篇中文文章。", "lang": "nl"}) + "\n")
+    assert main(["verify", str(articles), "--format", "github", "-o", str(report), *tiny_args]) == 1
+    assert report.read_text().startswith("::warning ") and "nothing to annotate" not in caplog.text

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from checker import cli
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, real_models_in_cli
 
 # A new article reports the same event (its lead places it in the seeds' story) with a clashing count.
 CONTRADICTING = ("Iraanse tv: tientallen Amerikaanse doden bij raketaanval op bases in Irak\n\n"
@@ -44,7 +44,10 @@ def claimcheck(*args: object) -> subprocess.CompletedProcess:
 
 
 def start(*args: object) -> subprocess.Popen:
+    """``claimcheck ARGS...`` as a process of its own, on one torch thread: these run the tiny models
+    side by side on a 2-core machine, where more threads only wait for each other."""
     return subprocess.Popen([sys.executable, "-m", "checker", *map(str, args)], cwd=ROOT,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -137,7 +140,7 @@ def test_cli_store_ingest_says_when_it_replaces_a_stored_article(seeded, embed, 
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["replaced"] == 1
     (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warning.startswith("replacing 1 stored article(s)") and repr(Path(name).stem) in warning
+    assert warning.startswith("replacing 1 stored article whose") and repr(Path(name).stem) in warning
 
 
 def test_cli_store_ci_writes_nothing_and_ingest_adds_after_a_pass(seeded, models, tmp_path):
@@ -257,16 +260,17 @@ def test_cli_store_concurrent_ingests_lose_nothing(tmp_path, embed):
 # --- the issue's acceptance cases, with the real models ----------------------------------------
 
 @pytest.fixture(scope="module")
-def real_store(tmp_path_factory) -> Path:
+def real_store(tmp_path_factory, real_models) -> Path:
     db = tmp_path_factory.mktemp("real") / "seeds.db"
-    proc = claimcheck("ingest", SEEDS, "--store", db, "--device", "cpu")
+    with real_models_in_cli(real_models):
+        proc = claimcheck("ingest", SEEDS, "--store", db, "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
     return db
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("text, expected", [(CONTRADICTING, 1), (AGREEING, 0), ("", 2)])
-def test_cli_store_ci_against_the_seeds(real_store, tmp_path, text, expected):
+def test_cli_store_ci_against_the_seeds(real_store, cli_uses_real_models, tmp_path, text, expected):
     new = tmp_path / "new.txt"
     new.write_text(text)
     proc = claimcheck("ci", new, "--store", real_store, "--device", "cpu", "--format", "github")
@@ -276,7 +280,7 @@ def test_cli_store_ci_against_the_seeds(real_store, tmp_path, text, expected):
 
 
 @pytest.mark.slow
-def test_cli_store_reingesting_the_seeds_leaves_stats_unchanged(real_store):
+def test_cli_store_reingesting_the_seeds_leaves_stats_unchanged(real_store, cli_uses_real_models):
     before = stats(real_store)
     proc = claimcheck("ingest", SEEDS, "--store", real_store, "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
@@ -284,7 +288,7 @@ def test_cli_store_reingesting_the_seeds_leaves_stats_unchanged(real_store):
 
 
 @pytest.mark.slow
-def test_cli_store_ci_finds_what_verify_finds_within_stories(tmp_path):
+def test_cli_store_ci_finds_what_verify_finds_within_stories(cli_uses_real_models, tmp_path):
     """Ten Dutch stories of two outlets each: ingest one outlet of two stories' pairs and everything
     else, then ``ci`` the two held-back reports; its findings are those ``verify`` makes over all
     twenty articles that involve them, and none crosses a story."""

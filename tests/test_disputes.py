@@ -84,11 +84,8 @@ def test_markdown_and_github_lead_with_disputes():
 
 
 @pytest.mark.slow
-def test_verify_four_outlets_on_one_accident(real_models, tmp_path, capsys, monkeypatch):
+def test_verify_four_outlets_on_one_accident(cli_uses_real_models, tmp_path, capsys):
     """End to end with the real models: one injured-count dispute, NOS and its wire copy as one origin."""
-    from checker import api
-
-    monkeypatch.setattr(api, "Models", type("M", (), {"load": staticmethod(lambda settings, embedder=None: real_models)}))
     articles, _ = four_reports()
     path = tmp_path / "a12.jsonl"
     path.write_text("".join(json.dumps({"id": a.id, "text": a.text, "source": a.source, "date": a.date,
@@ -128,3 +125,24 @@ def test_markdown_names_each_article_once_and_counts_in_words():
     assert describe_article("a1", Article("a1", "x", source="NOS", title="Kop")) == "NOS — Kop `a1`"
     report = Report([Article("a1", "x")], [], [], stats={"articles": 1, "stories": 1, "claims": 1})
     assert summary_line(report).startswith("1 article in 1 story, 1 claim: 0 disputes;")
+
+
+def test_markdown_and_github_point_at_the_line_of_the_file(tmp_path):
+    """A .txt article with a leading date line: the GitHub annotation and the markdown name the line
+    of the claim in the file, not in the text after the date line (issue 14); a JSONL article keeps
+    its offsets into the record's text."""
+    from checker.ingest import read_articles
+
+    (tmp_path / "nos.txt").write_text("date 2024-03-12\nBotsing op de A12\n\n" + LEAD.format(n="negen") + "\n")
+    (tmp_path / "ad.jsonl").write_text(json.dumps({"id": "ad", "text": "Kop\n\n" + LEAD.format(n="tien")}) + "\n")
+    articles = read_articles([str(tmp_path / "nos.txt"), str(tmp_path / "ad.jsonl")])
+    nos, ad = (Claim(a.id, 0, LEAD.format(n=n), a.text.index("Bij"), len(a.text.rstrip()), "nl")
+               for a, n in zip(articles, ("negen", "tien")))
+    finding = Finding("contradiction", 0.9, nos, ad, (Reason("QTY_MISMATCH", "9 injured vs 10 injured"),))
+    stories = Stories({a.id: "s1" for a in articles})
+    origin = origins(articles, stories)
+    report = Report(articles, [nos, ad], [finding], stories, find_disputes([finding], articles, stories, origin), origin)
+    (annotation,) = RENDERERS["github"](report).splitlines()
+    assert annotation.startswith(f"::error file={tmp_path / 'nos.txt'},line=4,")
+    markdown = RENDERERS["markdown"](report)
+    assert "`nos` (2024-03-12) line 4\n" in markdown and f"`ad` [{ad.start}:{ad.end}]\n" in markdown

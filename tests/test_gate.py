@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -199,6 +200,9 @@ def test_gate_render_formats(db, settings, tiny_models, monkeypatch):
     assert github[-1] == "::notice title=claimcheck baseline::stale baseline entries (no matching finding): 0123456789abcdef"
     markdown = gate.render(result, "markdown")
     assert "**Failed**" in markdown and "`0123456789abcdef`" in markdown
+    failed = re.search(r"\*\*Failed\*\*: (\d+) (contradictions?) not in the baseline \(checked against 2 stored articles\)",
+                       markdown)
+    assert failed and int(failed[1]) == len(result.failing) and (failed[2] == "contradiction") == (failed[1] == "1")
     monkeypatch.setattr(gate, "MARKDOWN_LIMIT", 1500)
     short = gate.render(result, "markdown")
     assert "findings are listed; the JSON report has all" in short and len(short) < len(markdown)

@@ -183,6 +183,25 @@ def test_report_html_summary_settings_and_matrix():
     assert cells["NOS"].xpath("a/@href") == ["#story=story-1&outlet=NOS"]
 
 
+def test_report_html_counts_one_in_the_singular():
+    """"1 article", never "1 articles": title, subtitle, cards, matrix and the unverified list (issue 14)."""
+    report = sample_report()
+    one = Report(report.articles[:3], report.claims, report.findings[:1], stats={"articles": 3, "contradictions": 1,
+                                                                                 "unverified": {"x": "no claim"}})
+    doc = lxml.html.document_fromstring(as_html.render(one))
+    assert doc.findtext(".//title") == "claimcheck report: 3 articles, 1 contradiction"
+    assert doc.xpath("//h1/following-sibling::p[1]/text()") == ["1 finding across 3 articles"]
+    cards = {li.get("class"): li.xpath("text()") for li in doc.xpath("//ul[@class='cards']/li")}
+    assert cards["articles"] == ["articles"] and cards["contradictions"] == ["contradiction"]
+    assert cards["updates"] == ["updates"]
+    assert doc.xpath("//div[@class='unverified']/h3/text()") == ["Unverified: 1 article could not be checked"]
+    titles = [link.get("title") for link in doc.xpath("//table[@class='matrix']//td/a")]
+    assert titles and all(t.endswith(": 1 contradiction, 0 updates, 0 agreements") for t in titles), titles
+    alone = Report(report.articles[:1], [], [], stats={"articles": 1})
+    assert lxml.html.document_fromstring(as_html.render(alone)).findtext(".//title") == ("claimcheck report: 1 article, "
+                                                                                         "0 contradictions")
+
+
 def test_report_html_context_is_the_paragraph_with_the_claim_marked():
     report = sample_report()
     texts = {a.id: a.text for a in report.articles}
@@ -359,6 +378,12 @@ def test_report_html_in_browser_1000_findings_filter(chromium, tmp_path):
     expected = visible(report, verdict="contradiction", article="a03", min_score=0.25)
     assert len(doc.xpath("//ol[@id='findings']/li")) == 1000
     assert shown(doc) == expected and 0 < len(expected) < 100
+
+
+def test_report_html_in_browser_counts_one_finding_in_the_singular(chromium, tmp_path):
+    report = sample_report()
+    doc = dom(chromium, tmp_path, write_page(replace(report, findings=report.findings[:1]), tmp_path))
+    assert doc.get_element_by_id("shown").text == "showing 1 of 1 finding"
 
 
 def test_report_html_in_browser_screenshot(chromium, tmp_path):

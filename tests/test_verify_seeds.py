@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from checker.cli import main
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, real_models_in_cli
 
 CASUALTY = ("Er zijn vooralsnog geen slachtoffers gevallen.", "geen melding is gemaakt van slachtoffers")
 ATTACK = ("twee legerbases in Irak gebombardeerd", "Iran vuurde in de nacht van dinsdag op woensdag raketten af op bases in Irak.")
@@ -26,7 +26,8 @@ def _has(pairs: list[tuple[str, str]], first: str, second: str) -> bool:
 @pytest.fixture(scope="module")
 def seed_report(real_models, tmp_path_factory) -> tuple[int, dict]:
     out = tmp_path_factory.mktemp("verify") / "report.json"
-    code = main(["verify", str(SEEDS), "--format", "json", "--output", str(out), "--quiet"])
+    with real_models_in_cli(real_models):
+        code = main(["verify", str(SEEDS), "--format", "json", "--output", str(out), "--quiet"])
     return code, json.loads(out.read_text())
 
 
@@ -53,7 +54,7 @@ def test_verify_warnings_to_different_actors_do_not_contradict(seed_report):
         assert not _has(_pairs(report, verdict), *WARNED)
 
 
-def test_verify_third_article_with_deaths_contradicts(real_models, tmp_path, capsys):
+def test_verify_third_article_with_deaths_contradicts(cli_uses_real_models, tmp_path, capsys):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     (corpus / "900_dozens_killed.txt").write_text(

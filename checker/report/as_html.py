@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from checker.pipeline import Report
 from checker.disputes import outlet
-from checker.report.records import finding_record, position_label, story_records
+from checker.report.records import counted, finding_record, position_label, story_records
 from checker.types import Article, Claim, Verdict
 
 VERDICTS: tuple[Verdict, ...] = ("contradiction", "update", "agreement")  # the order findings are listed in
@@ -114,7 +114,7 @@ def _counts(report: Report) -> dict[str, object]:
 
 
 def _summary(report: Report) -> str:
-    items = "".join(f'<li class="{label}"><b>{html.escape(str(n))}</b>{label}</li>'
+    items = "".join(f'<li class="{label}"><b>{html.escape(str(n))}</b>{label[:-1] if n == 1 else label}</li>'
                     for label, n in _counts(report).items())
     extra = [f"{k.replace('_', ' ')}: {report.stats[k]}" for k in ("candidate_pairs", "nli_calls", "seconds")
              if k in report.stats]
@@ -128,7 +128,7 @@ def _unverified(report: Report) -> str:
     if not unverified:
         return ""
     items = "".join(f"<li><b>{html.escape(i)}</b>: {html.escape(why)}</li>" for i, why in unverified.items())
-    return (f'<div class="unverified"><h3>Unverified: {len(unverified)} article(s) could not be checked</h3>'
+    return (f'<div class="unverified"><h3>Unverified: {counted(len(unverified), "article")} could not be checked</h3>'
             f"<ul>{items}</ul></div>")
 
 
@@ -180,13 +180,14 @@ def _matrix(report: Report) -> str:
                 cells.append("<td></td>")
                 continue
             heat = _heat("c", c, top["contradiction"]) if c else _heat("a", a, top["agreement"]) if a else "u1"
-            title = html.escape(f"{story['id']}, {name}: {c} contradictions, {u} updates, {a} agreements")
+            title = html.escape(f"{story['id']}, {name}: {counted(c, 'contradiction')}, {counted(u, 'update')}, "
+                                f"{counted(a, 'agreement')}")
             href = html.escape(f"#story={quote(story['id'], safe='')}&outlet={quote(name, safe='')}")
             numbers = "".join(f'<span class="n n{k}">{x}</span>' for k, x in zip("cua", (c, u, a), strict=True) if x)
             cells.append(f'<td class="{heat}"><a href="{href}" title="{title}">{numbers}</a></td>')
         first = articles.get(story["articles"][0])
         label = html.escape(f"{story['id']}: {first.title or first.id if first else story['articles'][0]}"
-                            f" ({len(story['articles'])} articles)")
+                            f" ({counted(len(story['articles']), 'article')})")
         rows.append(f'<tr><th scope="row" title="{label}">{label}</th>{"".join(cells)}</tr>')
     return (f'<div class="scroll"><table class="matrix"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -222,9 +223,9 @@ def render(report: Report) -> str:
     slots = {
         "csp": html.escape(csp),
         "version": html.escape(str(report.settings.get("claimcheck", ""))),
-        "title": html.escape(f"claimcheck report: {counts['articles']} articles, "
-                             f"{counts['contradictions']} contradictions"),
-        "subtitle": html.escape(f"{len(report.findings)} findings across {len(ids)} articles"),
+        "title": html.escape(f"claimcheck report: {counted(counts['articles'], 'article')}, "
+                             f"{counted(counts['contradictions'], 'contradiction')}"),
+        "subtitle": html.escape(f"{counted(len(report.findings), 'finding')} across {counted(len(ids), 'article')}"),
         "summary": _summary(report),
         "settings": _settings(report),
         "matrix": _matrix(report),

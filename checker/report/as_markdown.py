@@ -7,8 +7,9 @@ import re
 from collections import defaultdict
 
 from checker.disputes import Dispute, outlet
+from checker.ingest import file_line, source_file
 from checker.pipeline import Report
-from checker.report.records import position_label
+from checker.report.records import counted, position_label
 from checker.types import Article, Claim, Finding
 
 _ORDER = {"contradiction": 0, "update": 1, "agreement": 2}
@@ -49,13 +50,24 @@ def describe_article(article_id: str, article: Article | None) -> str:
     return f"{named}{when} {code(article_id)}" if named else f"{code(article_id)}{when}"
 
 
+def where(claim: Claim, article: Article | None) -> str:
+    """Where a reader finds the claim: in a ``.txt`` file its line (a leading date line counted, as in
+    the GitHub annotations); else its offsets into the article's text (a JSONL ``text``, an HTML
+    page's main text, stdin), as in the JSON report."""
+    path = source_file(article) if article else None
+    if path and path.lower().endswith(".txt"):
+        return f"line {file_line(article, claim.start)}"
+    return f"[{claim.start}:{claim.end}]"
+
+
 def render_finding(finding: Finding, articles: dict[str, Article] | None = None) -> list[str]:
     articles = articles or {}
     lines = [f"**{_TITLE[finding.verdict]}** (score {finding.score:.2f})", ""]
     for claim in finding.claims:
         source = f" — according to {text(claim.attribution)}" if claim.attribution else ""
-        lines += [f"{describe_article(claim.article_id, articles.get(claim.article_id))} [{claim.start}:{claim.end}]"
-                  f"{source}", "", _quote(claim.text), ""]
+        article = articles.get(claim.article_id)
+        lines += [f"{describe_article(claim.article_id, article)} {where(claim, article)}{source}", "",
+                  _quote(claim.text), ""]
     for reason in finding.reasons:
         lines.append(f"- {code(reason.code)}: {text(reason.text)}")
     return lines + [""]
@@ -76,14 +88,10 @@ def render_dispute(number: int, dispute: Dispute, articles: dict[str, Article]) 
 
 def summary_line(report: Report) -> str:
     s = report.stats
-    stories = f" in {_count(s['stories'], 'story', 'stories')}" if s.get("stories") else ""
-    return (f"{_count(s.get('articles', 0), 'article')}{stories}, {_count(s.get('claims', 0), 'claim')}: "
-            f"{_count(len(report.disputes), 'dispute')}; {_count(s.get('contradictions', 0), 'contradiction')}, "
-            f"{_count(s.get('updates', 0), 'update')}, {_count(s.get('agreements', 0), 'agreement')} between claim pairs.")
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
+    stories = f" in {counted(s['stories'], 'story', 'stories')}" if s.get("stories") else ""
+    return (f"{counted(s.get('articles', 0), 'article')}{stories}, {counted(s.get('claims', 0), 'claim')}: "
+            f"{counted(len(report.disputes), 'dispute')}; {counted(s.get('contradictions', 0), 'contradiction')}, "
+            f"{counted(s.get('updates', 0), 'update')}, {counted(s.get('agreements', 0), 'agreement')} between claim pairs.")
 
 
 def render(report: Report) -> str:

@@ -13,6 +13,11 @@ SCHEMA_VERSION = 3  # 2: stories, disputes, article story/origin, claim title; 3
 DOCS_REASONS = "docs/reasons.md#"
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the word in singular or plural: "1 article", "2 articles", "1 story", "3 stories"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def claim_record(claim: Claim, article: Article | None, facts: ClaimFacts | None = None) -> dict[str, object]:
     record = {
         "article": claim.article_id, "index": claim.index, "text": claim.text, "start": claim.start,
