@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from checker import models
+from checker.errors import ClaimcheckError, Errors
 from checker.judge import quantities, temporal
 from checker.judge.actors import NO_ROLES, Roles, roles
 from checker.judge.wording import negated, polarity
@@ -304,7 +305,10 @@ class EntityTagger:
         hf_logging.disable_progress_bar()
         path = models.resolve(name)
         self.device = default_device(device)
-        self.model = AutoModelForTokenClassification.from_pretrained(path).to(self.device).eval()
+        try:
+            self.model = AutoModelForTokenClassification.from_pretrained(path).to(self.device).eval()
+        except (OSError, ValueError) as exc:  # no such folder or hub id, not a token-classification model
+            raise ClaimcheckError(Errors.E109.format(name=name, why=type(exc).__name__)) from exc
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.tokenizer = Tokenizer.from_file(f"{path}/tokenizer.json")
         self.pad = int(self.model.config.pad_token_id or 0)

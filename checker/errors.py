@@ -37,6 +37,7 @@ class Errors:
     E106 = "the NLI model '{name}' has no entailment/neutral/contradiction labels in its config (id2label={labels})."
     E107 = "cannot load the embedder '{name}': {why}."
     E108 = "the model cache {path} is not a usable folder ({why}); point CLAIMCHECK_CACHE at a writable folder"
+    E109 = "cannot load the entity tagger '{name}': {why}."
     # input
     E201 = "no such file or directory: {path}"
     E202 = "{path} is empty"

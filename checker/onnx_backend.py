@@ -59,14 +59,26 @@ _checked: dict[tuple[Path, str], dict] = {}  # (folder, model file) -> the stamp
 _tokenizers: dict[str, tuple[object, threading.Lock]] = {}  # sha256 of a tokenizer.json -> (Tokenizer, its lock)
 
 
-def source_folder(name: str) -> Path:
-    """The Hugging Face folder of a registered name, a local folder or a hub id (downloaded)."""
+def source_folder(name: str, kind: str) -> Path:
+    """The Hugging Face folder of a registered name, a local folder or a hub id (downloaded).
+
+    Raises:
+        ClaimcheckError: the kind's load error (E104, E107, E109) when it is none of these."""
     path = Path(models.resolve(name))
     if path.is_dir():
         return path
     from huggingface_hub import snapshot_download
 
-    return Path(snapshot_download(name))
+    try:
+        return Path(snapshot_download(name))
+    except Exception as exc:  # an invalid id, no network, no such repository: all say "not found"
+        why = f"no such folder, and not a hub id that can be downloaded ({type(exc).__name__})"
+        raise ClaimcheckError(cannot_load(kind).format(name=name, why=why)) from exc
+
+
+def cannot_load(kind: str) -> str:
+    """The error template for a model of ``kind`` that cannot be loaded or exported."""
+    return {"nli": Errors.E104, "embed": Errors.E107, "ner": Errors.E109}[kind]
 
 
 def fingerprint(folder: Path) -> str:
@@ -105,7 +117,7 @@ def onnx_folder(name: str, kind: str, model_file: str = INT8_FILE, rebuild: bool
         stamp = {"source": models.source_fingerprint(name)}
         source = lambda: models.model_path(name)  # noqa: E731 - built only when an export is needed
     else:
-        src = source_folder(name).resolve()
+        src = source_folder(name, kind).resolve()
         dest = cache_dir() / f"{src.name}-{hashlib.sha256(str(src).encode()).hexdigest()[:8]}.onnx"
         stamp = {"source": str(src), "fingerprint": fingerprint(src)}
         source = lambda: src  # noqa: E731
@@ -143,8 +155,7 @@ def _export_atomic(src: Path, dest: Path, kind: str, stamp: dict) -> None:
                               capture_output=True, text=True)
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["exit code %d" % done.returncode])[-1]
-            cannot_load = Errors.E104 if kind == "nli" else Errors.E107
-            raise ClaimcheckError(cannot_load.format(name=str(src), why=f"ONNX export failed: {why}"))
+            raise ClaimcheckError(cannot_load(kind).format(name=str(src), why=f"ONNX export failed: {why}"))
         files = {file: models.sha256_file(tmp / file) for file in (FP32_FILE, INT8_FILE, TOKENIZER_FILE)}
         meta = dict(json.loads((tmp / META_FILE).read_text()), **stamp, sha256=files)
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1))

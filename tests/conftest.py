@@ -138,7 +138,6 @@ def real_models():
     return dataclasses.replace(models, nli=ScoredOnce(models.nli))
 
 
-
 @pytest.fixture(scope="session")
 def real_torch_models():
     """The default models on the torch backend (the reference the ONNX export is checked against)."""

@@ -224,6 +224,7 @@ def test_cli_invalid_run_limit_is_e303(tmp_path, monkeypatch, capsys, value):
 @pytest.mark.parametrize(("case", "code"), [
     ("nli-batch-size-0", "E303"), ("ray-missing", "E501"), ("onnxruntime-missing", "E502"), ("device-bogus", "E303"),
     ("device-cuda-absent", "E303"), ("embed-model-empty-folder", "E107"), ("cache-is-a-file", "E108"),
+    ("embed-model-not-a-hub-id", "E107"), ("ner-model-not-a-hub-id", "E109"),
 ])
 def test_cli_environment_problems_are_coded_errors(tmp_path, monkeypatch, capsys, case, code):
     """Each of these was an 'internal error' (issue 15 B8); missing packages are simulated by
@@ -250,6 +251,10 @@ def test_cli_environment_problems_are_coded_errors(tmp_path, monkeypatch, capsys
     elif case == "embed-model-empty-folder":
         (tmp_path / "empty").mkdir()
         argv += ["--embed-model", str(tmp_path / "empty")]
+    elif case == "embed-model-not-a-hub-id":
+        argv += ["--embed-model", "no/such/model"]
+    elif case == "ner-model-not-a-hub-id":
+        argv = ["analyze", str(SEEDS), "--ner-model", "no/such/model"]
     elif case == "cache-is-a-file":
         (tmp_path / "cache").write_text("a file")
         monkeypatch.setenv("CLAIMCHECK_CACHE", str(tmp_path / "cache"))
