@@ -182,10 +182,12 @@ def listen(host: str, port: int) -> socket.socket:
 
 def check_store(store: str | Path | None, settings: Settings) -> None:
     """At start-up: a store that exists must be a claimcheck store of this schema built with this
-    embedder (E401, E402, E406, E407); a missing one is created by the first ingest."""
+    embedder (E401, E402, E406, E407); a missing one is created by the first ingest. Its story
+    index is read here, so the first check does not pay for it (``Store.story_index`` keeps it)."""
     if store is not None and Path(store).exists():
         with Store.open(store) as opened:
             opened.check_embedder(gate.embedder_id(settings.embed_model))
+            opened.story_index(settings)
 
 
 def serve(checker: Checker, store: str | Path | None, sock: socket.socket, max_body: int = MAX_BODY_BYTES,

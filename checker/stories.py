@@ -22,6 +22,7 @@ none`` puts every article in one story (the behaviour before stories existed).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
@@ -386,12 +387,14 @@ class StoryIndex:
 
     def without(self, article_ids: set[str]) -> StoryIndex:
         """A copy without these articles (their stories keep the rest)."""
-        copy = StoryIndex(self._vectors.shape[1], threshold=self.threshold, neighbours=self.neighbours,
+        if article_ids.isdisjoint(self.ids):
+            return copy.deepcopy(self)
+        kept = StoryIndex(self._vectors.shape[1], threshold=self.threshold, neighbours=self.neighbours,
                           window_hours=self.window_hours, bonus=self.bonus)
         for i, article_id in enumerate(self.ids):
             if article_id not in article_ids:
-                copy.add(article_id, self._vectors[i], self.times[i], self.langs[i], self.story[i])
-        return copy
+                kept.add(article_id, self._vectors[i], self.times[i], self.langs[i], self.story[i])
+        return kept
 
     def linked(self, vector: np.ndarray, when: dt.datetime | None, lang: str | None,
                floor: float | None = None) -> dict[int, float]:

@@ -378,3 +378,26 @@ def test_store_keeps_the_facts_of_each_claim(tmp_path):
         stored = store.facts(store.claims_of(["fire"])[0])
     assert list(stored.values()) == [facts[claim]]
     assert [(q.key, q.low) for q in facts[claim].quantities] == [("injured", 9), ("injured:severe", 3)]
+
+
+def test_story_index_is_read_again_only_when_the_store_changes(tmp_path):
+    """A resident checker keeps the story index between checks; a write (here, or by another
+    process) makes the next check read it again."""
+    from checker.config import Settings
+
+    db = tmp_path / "s.db"
+    settings = Settings()
+    with Store.open(db, write=True) as store:
+        store.add([story_entry("flood", 0)], embedder="e", settings=settings)
+    with Store.open(db) as store:
+        first = store.story_index(settings)
+        assert store.story_index(settings) is first and first.ids == ["flood"]
+    with Store.open(db, write=True) as store:
+        store.add([story_entry("fire", 2, hour=5)], embedder="e", settings=settings)
+    with Store.open(db) as store:
+        again = store.story_index(settings)
+        assert again is not first and sorted(again.ids) == ["fire", "flood"]
+        placed = again.without(set())
+        placed.place("new", unit(np.ones((1, DIM)))[0], None, None)
+        assert "new" in placed.ids and "new" not in again.ids  # the kept index is never changed
+        assert store.story_index(settings) is again
