@@ -28,9 +28,9 @@ from checker.types import Article, Claim
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
 # CoNLL-style words, the split of the corpora the tagger was trained on: runs of letters/digits with
 # inner hyphens and apostrophes; with inner dots the final dot belongs to the word; other marks are
-# words of their own (a sentence's final period too), a run of one mark one word. Splitting "4,5", "T.", "'s" or "--"
-# into pieces cost 0.6 F1 on CoNLL-2002 Dutch test (lines tagged alone: 0.8735 -> 0.8782 with this split;
-# 0.8797 on the gold words; runs/exp/split.py, session 5).
+# words of their own (a sentence's final period too), a run of one mark one word. Splitting "4,5",
+# "T.", "'s" or "--" into pieces cost 0.5 F1 on CoNLL-2002 Dutch test (lines tagged alone: 0.8735 ->
+# 0.8782 with this split, 0.8797 on the gold words; session 5, models/ner/MODEL_CARD.md).
 _WORD = re.compile(r"""
     (?<!\w)[A-ZÀ-ÖØ-Þ]\.(?!\w)        # an initial: "T." Jansen
   | \d+(?:[.,:/]\d+)+                  # 4,5  2.700  21:15  22/11/96
@@ -121,9 +121,9 @@ def entities(claims: Sequence[Claim], tag: Tagger) -> list[tuple[Entity, ...]]:
 def consistent_types(claims: Sequence[Claim], found: list[tuple[Entity, ...]]) -> list[tuple[Entity, ...]]:
     """One name, one type within an article: a mention typed against the article's majority for the
     same text takes the majority type (a tie keeps each). Sentences tagged alone disagree most on
-    short names (a place name typed LOC in two sentences and ORG in a third); on CoNLL-2002 Dutch this lifted F1 from
-    0.882 to 0.887 on dev (testa, where it was chosen) and from 0.878 to 0.883 on test (testb), lines
-    tagged alone with ``words`` (runs/exp/consist.py, session 5)."""
+    short names (a place name typed LOC in two sentences and ORG in a third); on CoNLL-2002 Dutch
+    this lifted F1 from 0.882 to 0.887 on dev (testa, where it was chosen) and from 0.878 to 0.883
+    on test (testb), lines tagged alone with ``words`` (session 5, models/ner/MODEL_CARD.md)."""
     votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for claim, claim_entities in zip(claims, found):
         for entity in claim_entities:
@@ -285,8 +285,8 @@ class EntityTagger:
         if backend == "onnx":
             from checker.onnx_backend import OnnxRunner, onnx_folder
 
-            # fp32: int8 cost 0.25 F1 on CoNLL-2002 Dutch test (0.8797 fp32 = torch, 0.8772 int8; gold words,
-            # runs/exp/onnx_ner.py, session 5); the tagger runs only on the claims of candidate findings.
+            # fp32: int8 cost 0.25 F1 on CoNLL-2002 Dutch test (0.8797 fp32 = torch, 0.8772 int8 on the
+            # gold words, session 5); the tagger runs only on the claims of candidate findings.
             runner = OnnxRunner(onnx_folder(name, "ner"), device=device, int8=False)
             id2label = runner.meta["id2label"]
             self.labels = [id2label[str(i)] for i in range(len(id2label))]
