@@ -283,11 +283,11 @@ class EntityTagger:
         self.name = name
         self.batch_size, self.max_length = batch_size, max_length
         if backend == "onnx":
-            from checker.onnx_backend import OnnxRunner, onnx_folder
+            from checker.onnx_backend import FP32_FILE, OnnxRunner, onnx_folder
 
             # fp32: int8 cost 0.25 F1 on CoNLL-2002 Dutch test (0.8797 fp32 = torch, 0.8772 int8 on the
             # gold words, session 5); the tagger runs only on the claims of candidate findings.
-            runner = OnnxRunner(onnx_folder(name, "ner"), device=device, int8=False)
+            runner = OnnxRunner(onnx_folder(name, "ner", FP32_FILE), device=device, int8=False)
             id2label = runner.meta["id2label"]
             self.labels = [id2label[str(i)] for i in range(len(id2label))]
             self.tokenizer, self.logits = runner.tokenizer, runner.run
@@ -344,6 +344,8 @@ class EntityTagger:
         """Consecutive word ranges of at most ``max_length - 2`` pieces each (at least one word)."""
         if not words:
             return [(0, 0)]
+        if sum(len(w) + 1 for w in words) <= self.max_length - 2:  # a piece has a character or is a word's start
+            return [(0, len(words))]
         lengths = [len(self.tokenizer.encode(w, add_special_tokens=False).ids) or 1 for w in words]
         ranges, start, used = [], 0, 0
         for i, n in enumerate(lengths):

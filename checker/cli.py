@@ -237,15 +237,13 @@ def cmd_models(args: argparse.Namespace) -> int:
         return ExitCode.CLEAN
     name = {"nli": models.NLI, "ner": models.NER, "embed": models.EMBEDDER, "embedder": models.EMBEDDER}.get(args.name, args.name)
     path = models.model_path(name, rebuild=args.action == "rebuild")
-    if args.action == "rebuild" and name in ONNX_KINDS:
-        from checker.onnx_backend import onnx_folder
+    if args.action == "rebuild":
+        from checker.onnx_backend import REGISTERED, onnx_folder
 
-        onnx_folder(name, ONNX_KINDS[name], rebuild=True)
+        if name in REGISTERED:
+            onnx_folder(name, *REGISTERED[name], rebuild=True)
     write_output(f"{path}\n", None)
     return ExitCode.CLEAN
-
-
-ONNX_KINDS = {"e5-small": "embed", "claimcheck-nli": "nli", "claimcheck-ner": "ner"}  # what the ONNX backend runs
 
 
 def build_models() -> list[tuple[str, object]]:
@@ -253,10 +251,10 @@ def build_models() -> list[tuple[str, object]]:
     ahead of time, one step at a time, each step a line on the ``checker.build`` logger: for images
     and CI caches (``claimcheck models build``)."""
     from checker import models
-    from checker.onnx_backend import onnx_folder
+    from checker.onnx_backend import REGISTERED, onnx_folder
 
     steps = [(name, lambda name=name: models.model_path(name)) for name in (models.EMBEDDER, *models.SHIPPED)]
-    steps += [(f"{name}.onnx", lambda name=name, kind=kind: onnx_folder(name, kind)) for name, kind in ONNX_KINDS.items()]
+    steps += [(f"{name}.onnx", lambda name=name, runs=runs: onnx_folder(name, *runs)) for name, runs in REGISTERED.items()]
     built = []
     for i, (name, build) in enumerate(steps, 1):
         models.build_log.info("[%d/%d] %s", i, len(steps), name)

@@ -54,6 +54,9 @@ EXPORT_VERSION = 3  # part of the export stamp: a new recipe re-exports cached f
 # argmax agreement from 96.8% to 98.6%; no other layer moves either figure by more than 0.003.
 KEEP_FP32 = ("/encoder/layer.4/output/dense/MatMul",)
 KINDS = ("nli", "embed", "ner")
+# What the default backend runs of each registered model: its kind and graph (the entity tagger
+# runs fp32, see ``analyze.EntityTagger``); ``claimcheck models build`` exports and checks these.
+REGISTERED = {models.EMBEDDER: ("embed", INT8_FILE), models.NLI: ("nli", INT8_FILE), models.NER: ("ner", FP32_FILE)}
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _TOKENIZE_CHUNK = 4096  # texts tokenized at a time; only their token ids are kept
 _checked: dict[tuple[Path, str], dict] = {}  # (folder, model file) -> the stamp it was found current with

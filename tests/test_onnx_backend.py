@@ -182,7 +182,7 @@ def test_first_run_off_a_terminal_says_what_it_builds(tiny_model_dirs, tmp_path)
 def test_models_build_says_each_step_unless_quiet(monkeypatch, tmp_path, caplog, capsys):
     steps: list = []
     monkeypatch.setattr(models, "model_path", lambda name, rebuild=False: steps.append(name) or tmp_path / name)
-    monkeypatch.setattr(onnx_backend, "onnx_folder", lambda name, kind: steps.append(kind) or tmp_path / f"{name}.onnx")
+    monkeypatch.setattr(onnx_backend, "onnx_folder", lambda name, kind, model_file: steps.append(kind) or tmp_path / f"{name}.onnx")
     with caplog.at_level(logging.INFO, logger="checker.build"):
         assert main(["models", "build"]) == 0
     assert steps == [models.EMBEDDER, models.NLI, models.NER, "embed", "nli", "ner"]
