@@ -22,7 +22,7 @@ from checker import models
 from checker.errors import ClaimcheckError, Errors
 from checker.judge import quantities, temporal
 from checker.judge.actors import NO_ROLES, Roles, roles
-from checker.judge.wording import negated, polarity
+from checker.judge.wording import content_words, negated, polarity, verdicts
 from checker.types import Article, Claim
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
@@ -62,6 +62,8 @@ class ClaimFacts:
     polarity: str = "positive"  # of the main statement ("negative": "De brug is niet ingestort")
     counts_named: frozenset[str] = frozenset()  # counts named without a number ("het aantal gewonden")
     negated: tuple[str, ...] = ()  # content words under a main-clause negation
+    content: tuple[str, ...] = ()  # content words, in order, lower case (how much two claims share)
+    verdicts: tuple[str, ...] = ()  # phrases of opposite verdicts it holds ("stemde tegen")
     attribution: str | None = None
     roles: Roles = NO_ROLES
     tagged: bool = False
@@ -168,6 +170,8 @@ def analyze(claims: Sequence[Claim], articles: dict[str, Article], tag: Tagger |
             polarity=polarity(claim.text),
             counts_named=quantities.counts_named(claim.text),
             negated=tuple(negated(claim.text)),
+            content=tuple(content_words(claim.text)),
+            verdicts=verdicts(claim.text),
             attribution=claim.attribution,
             roles=roles(claim.text, claim.lang, [(s, e, f"{entity.type}:{key}") for (s, e, key), entity
                                                  in zip(mentions, claim_entities)]) if tag is not None else NO_ROLES,
@@ -219,9 +223,12 @@ def dump_facts(facts: ClaimFacts) -> str:
     return json.dumps(plain(dataclasses.asdict(facts)), ensure_ascii=False, separators=(",", ":"))
 
 
-def load_facts(text: str) -> ClaimFacts:
-    """The ``ClaimFacts`` that ``dump_facts`` wrote."""
+def load_facts(text: str) -> ClaimFacts | None:
+    """The ``ClaimFacts`` that ``dump_facts`` wrote; None for facts an older claimcheck wrote without
+    a field this one reads (their claim's facts are computed again)."""
     raw = json.loads(text)
+    if not {field.name for field in dataclasses.fields(ClaimFacts)} <= raw.keys():
+        return None
     frozen = lambda items: frozenset(tuple(i) if isinstance(i, list) else i for i in items)  # noqa: E731
     quantity = lambda q: quantities.Quantity(**{**q, "high": float("inf") if q["high"] is None else q["high"],  # noqa: E731
                                                 "who": frozenset(q["who"]), "scope": frozenset(q["scope"])})
@@ -230,7 +237,8 @@ def load_facts(text: str) -> ClaimFacts:
     return ClaimFacts(entities=tuple(Entity(**e) for e in raw["entities"]),
                       quantities=tuple(quantity(q) for q in raw["quantities"]), times=times or None,
                       polarity=raw["polarity"], counts_named=frozenset(raw["counts_named"]),
-                      negated=tuple(raw["negated"]), attribution=raw["attribution"],
+                      negated=tuple(raw["negated"]), content=tuple(raw["content"]),
+                      verdicts=tuple(raw["verdicts"]), attribution=raw["attribution"],
                       roles=Roles(*(frozenset(raw["roles"][k]) for k in ("subject", "agent", "other"))),
                       tagged=raw["tagged"])
 

@@ -7,6 +7,7 @@ output goes to stdout (or ``--output``); progress and errors go to stderr, one l
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import json
 import logging
@@ -363,5 +364,20 @@ def main(argv: list[str] | None = None) -> int:
     return ExitCode.ERROR
 
 
+def run() -> None:
+    """The ``claimcheck`` command: ``main`` on the command line, then an exit that skips freeing the
+    process's objects one by one (the tokenizer's 250k pieces alone took 0.35 s, the whole
+    teardown 0.5 s of a 4.5 s ``verify`` of two articles): exit handlers run, output is flushed, and
+    the system takes back the memory. ``main`` itself returns (tests and embedders call it)."""
+    code = main()
+    atexit._run_exitfuncs()  # what a normal exit runs first: logging's flush, Ray's shutdown, temporary files
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed (a broken pipe) or gone
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -61,6 +61,7 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _TOKENIZE_CHUNK = 4096  # texts tokenized at a time; only their token ids are kept
 _checked: dict[tuple[Path, str], dict] = {}  # (folder, model file) -> the stamp it was found current with
 _tokenizers: dict[str, tuple[object, threading.Lock]] = {}  # sha256 of a tokenizer.json -> (Tokenizer, its lock)
+_parsing = threading.Lock()
 
 
 def source_folder(name: str, kind: str) -> Path:
@@ -138,16 +139,44 @@ def onnx_folder(name: str, kind: str, model_file: str = INT8_FILE, rebuild: bool
 
 
 def _is_current(dest: Path, stamp: dict, model_file: str) -> bool:
+    """Whether ``dest`` was exported from ``stamp`` and its files are whole (called under the folder lock).
+
+    A file's sha256 is computed again only when its size or modification time differs from those
+    recorded when it was last found whole (``checked``): hashing the graph and tokenizer of the
+    embedder and NLI model cost 0.3 s of every process start (``claimcheck verify`` of two
+    articles: 6 s), and a truncated or rewritten file changes its size or time."""
     meta = read_meta(dest)
     if not meta:
         return False
-    files = meta.get("sha256", {})
-    ok = {k: meta.get(k) for k in stamp} == stamp and all(
-        (dest / file).is_file() and models.sha256_file(dest / file) == files.get(file)
-        for file in (model_file, TOKENIZER_FILE))
+    files, checked = meta.get("sha256", {}), meta.get("checked", {})
+    ok = {k: meta.get(k) for k in stamp} == stamp
+    for file in (model_file, TOKENIZER_FILE) if ok else ():
+        seen = _stat(dest / file)
+        if seen is None or (checked.get(file) != seen and models.sha256_file(dest / file) != files.get(file)):
+            ok = False
+            break
+        if checked.get(file) != seen:
+            checked[file] = seen
+            _write_meta(dest, dict(meta, checked=checked))
     if not ok:
         logger.warning("ONNX folder %s is stale, incomplete or corrupt; exporting it again", dest)
     return ok
+
+
+def _stat(path: Path) -> list[int] | None:
+    """Size and modification time (ns) of a file, or None when it is missing."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns] if path.is_file() else None
+
+
+def _write_meta(folder: Path, meta: dict) -> None:
+    """Replace the metadata file in one step: readers never see half of it."""
+    tmp = folder / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp, folder / META_FILE)
 
 
 def _export_atomic(src: Path, dest: Path, kind: str, stamp: dict) -> None:
@@ -160,9 +189,10 @@ def _export_atomic(src: Path, dest: Path, kind: str, stamp: dict) -> None:
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["exit code %d" % done.returncode])[-1]
             raise ClaimcheckError(cannot_load(kind).format(name=str(src), why=f"ONNX export failed: {why}"))
-        files = {file: models.sha256_file(tmp / file) for file in (FP32_FILE, INT8_FILE, TOKENIZER_FILE)}
-        meta = dict(json.loads((tmp / META_FILE).read_text()), **stamp, sha256=files)
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=1))
+        names = (FP32_FILE, INT8_FILE, TOKENIZER_FILE)
+        files = {file: models.sha256_file(tmp / file) for file in names}
+        checked = {file: _stat(tmp / file) for file in names}
+        _write_meta(tmp, dict(json.loads((tmp / META_FILE).read_text()), **stamp, sha256=files, checked=checked))
         old = dest.with_name(dest.name + ".old")
         if dest.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -261,10 +291,16 @@ class OnnxRunner:
         import onnxruntime as ort
 
         self.folder, self.int8 = folder, int8
-        self.workers = threads or os.cpu_count() or 1  # rows run side by side (``run``)
+        # An int8 graph runs its rows one at a time (``run``), each on one thread, in one thread more
+        # than there are cores (``threads``, when given, bounds them): one prepares a row while the
+        # others compute. Over 2,000 bench-corpus claims and 1,200 NLI pairs (idle 2-core machine,
+        # session 6) the embedder took 6.8-6.9 s so, 8.2-9.4 s with two rows side by side each on
+        # onnxruntime's default thread pool (8.2 s batched); the NLI model 4.4-4.7 s against 5.4 s.
+        # Four or six threads gained nothing more.
+        self.workers = threads or len(os.sched_getaffinity(0)) + 1
         self.meta = read_meta(folder)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or 0
+        options.intra_op_num_threads = 1 if int8 else threads or 0
         options.inter_op_num_threads = 1
         # No busy-waiting between ops: on a shared 2-core machine (load ~9) the NLI pass over the
         # seeds' 182 pairs took 7.4-11.5 s wall and 3.0 s CPU without it, 12.2-12.6 s and 4.2 s with it.
@@ -272,13 +308,17 @@ class OnnxRunner:
         options.log_severity_level = 3
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if (device or "").startswith("cuda") \
             else ["CPUExecutionProvider"]
-        self.session = ort.InferenceSession(str(folder / (INT8_FILE if int8 else FP32_FILE)), options,
-                                            providers=providers)
         self.max_length = min(max_length or self.meta["max_length"], self.meta["max_length"])
         # The entity tagger encodes words with ``tokenizer`` itself, outside ``tokenize`` and its
         # lock: its runner keeps a tokenizer of its own, truncating at its own length.
         own = self.meta.get("kind") == "ner"
-        self.tokenizer, self.lock = shared_tokenizer(folder / TOKENIZER_FILE, share=not own)
+        # The session is built (onnxruntime releases the GIL) while the tokenizer is parsed (it holds it).
+        with ThreadPoolExecutor(1) as pool:
+            session = pool.submit(ort.InferenceSession, str(folder / (INT8_FILE if int8 else FP32_FILE)), options,
+                                  providers=providers)
+            self.tokenizer, self.lock = shared_tokenizer(folder / TOKENIZER_FILE, self.meta.get("sha256", {}).get(TOKENIZER_FILE),
+                                                         share=not own)
+            self.session = session.result()
         if own:
             self.tokenizer.enable_truncation(self.max_length)
         self.inputs = [i.name for i in self.session.get_inputs()]
@@ -325,21 +365,22 @@ class OnnxRunner:
                           lambda idx: post(self.run([rows[i] for i in idx])), progress)
 
 
-def shared_tokenizer(path: Path, share: bool = True) -> tuple[object, threading.Lock]:
+def shared_tokenizer(path: Path, sha256: str | None = None, share: bool = True) -> tuple[object, threading.Lock]:
     """One ``tokenizers.Tokenizer`` (and a lock for its truncation setting) per distinct file: the
     shipped embedder and NLI model carry the same 250k-piece tokenizer, parsed once (~0.7 s CPU).
+    ``sha256``: the file's, as its export recorded it (computed when not given).
     ``share=False``: a new one, for a caller that sets it up for itself."""
     from tokenizers import Tokenizer
 
-    text = path.read_text(encoding="utf-8")
-    key = hashlib.sha256(text.encode()).hexdigest()
-    if key not in _tokenizers or not share:
-        tokenizer = Tokenizer.from_str(text)
-        tokenizer.no_padding()
-        if not share:
-            return tokenizer, threading.Lock()
-        _tokenizers[key] = (tokenizer, threading.Lock())
-    return _tokenizers[key]
+    key = sha256 or models.sha256_file(path)
+    with _parsing:  # runners loading side by side (``Models.load``) parse a shared file once
+        if key not in _tokenizers or not share:
+            tokenizer = Tokenizer.from_file(str(path))
+            tokenizer.no_padding()
+            if not share:
+                return tokenizer, threading.Lock()
+            _tokenizers[key] = (tokenizer, threading.Lock())
+        return _tokenizers[key]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -62,9 +63,13 @@ class Models:
     @classmethod
     def load(cls, settings: Settings, embedder: CachedEncoder | None = None) -> Models:
         """Load the models for ``settings``; an ``embedder`` already loaded for them is used as it is."""
-        embedder = embedder or load_embedder(settings.embed_model, settings.device, settings.embed_batch_size,
-                                             settings.backend)
-        nli = load_nli(settings.nli_model, settings.device, settings.nli_max_length, settings.nli_int8, settings.backend)
+        # Side by side: on the ONNX backend most of a model's loading (its session) runs outside the GIL.
+        with ThreadPoolExecutor(1) as pool:
+            loading = pool.submit(load_nli, settings.nli_model, settings.device, settings.nli_max_length,
+                                  settings.nli_int8, settings.backend)
+            embedder = embedder or load_embedder(settings.embed_model, settings.device, settings.embed_batch_size,
+                                                 settings.backend)
+            nli = loading.result()
         share_backbone(embedder, nli)
         tag = lazy_tagger(settings.ner_model, settings.device, settings.backend) if settings.ner_model else None
         return cls(embedder, nli, tag)

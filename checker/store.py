@@ -457,15 +457,16 @@ class Store:
 
     @_sqlite_errors
     def facts(self, claims: Iterable[Claim]) -> dict[Claim, ClaimFacts]:
-        """The stored facts of these claims (claims stored without facts are left out)."""
+        """The stored facts of these claims (claims stored without facts, or with facts of an older
+        claimcheck, are left out)."""
         wanted = {(c.article_id, c.index): c for c in claims}
         out: dict[Claim, ClaimFacts] = {}
         for chunk in _chunks(sorted({article for article, _ in wanted})):
             for article, index, text in self.conn.execute(
                     f"SELECT article_id, idx, facts FROM claims WHERE article_id IN ({_marks(chunk)})"
                     " AND facts IS NOT NULL", chunk):
-                if (article, index) in wanted:
-                    out[wanted[article, index]] = load_facts(text)
+                if (article, index) in wanted and (loaded := load_facts(text)) is not None:
+                    out[wanted[article, index]] = loaded
         return out
 
     def _claim_embedder(self, embedder: str, dim: int) -> None:

@@ -114,6 +114,30 @@ def test_onnx_backend_reexports_only_when_the_source_changes_or_a_file_is_corrup
     assert len(exported) == 3
 
 
+def test_onnx_backend_hashes_a_file_again_only_when_its_size_or_time_changed(tiny_model_dirs, tmp_path, monkeypatch):
+    """A new process trusts a file whose size and modification time are those recorded when it was
+    last found whole (hashing the real graphs cost 0.3 s of every start); a changed file is hashed."""
+    src = tmp_path / "nli"
+    shutil.copytree(tiny_model_dirs["nli"], src)
+    exported: list = []
+    monkeypatch.setattr(onnx_backend, "_export_atomic", _fake_export(exported))
+    folder = onnx_backend.onnx_folder(str(src), "nli")
+    hashed: list = []
+    real_sha256 = models.sha256_file
+    monkeypatch.setattr(models, "sha256_file", lambda path: hashed.append(path.name) or real_sha256(path))
+    onnx_backend._checked.clear()  # a new process: the fake export recorded no times, so it hashes both files
+    assert onnx_backend.onnx_folder(str(src), "nli") == folder
+    assert sorted(hashed) == sorted([onnx_backend.INT8_FILE, onnx_backend.TOKENIZER_FILE])
+    hashed.clear()
+    onnx_backend._checked.clear()  # the next one hashes nothing
+    assert onnx_backend.onnx_folder(str(src), "nli") == folder and hashed == [] and len(exported) == 1
+    model = folder / onnx_backend.INT8_FILE
+    model.write_text(model.read_text().upper())  # same size, new time, other bytes
+    onnx_backend._checked.clear()
+    onnx_backend.onnx_folder(str(src), "nli")
+    assert onnx_backend.INT8_FILE in hashed and len(exported) == 2
+
+
 def test_onnx_backend_registered_model_is_checked_without_building_its_torch_folder(tmp_path, monkeypatch):
     """The shipped models' exports are current while the shipped files are: checking one neither
     builds nor reads the Hugging Face folder (needed only to export), and a new delta re-exports."""

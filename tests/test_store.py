@@ -380,6 +380,28 @@ def test_store_keeps_the_facts_of_each_claim(tmp_path):
     assert [(q.key, q.low) for q in facts[claim].quantities] == [("injured", 9), ("injured:severe", 3)]
 
 
+def test_store_leaves_out_facts_an_older_claimcheck_wrote(tmp_path):
+    """Facts stored before a field was added (here the content words the judge now reads from the
+    facts) are not read as empty: the claim is left out, and its facts are computed again."""
+    import json
+
+    from checker.analyze import analyze, dump_facts, load_facts
+
+    text = "De gemeenteraad stemde tegen het plan voor een nieuwe brug bij Deventer."
+    article = Article("vote", text, date="2024-07-03T18:00:00+02:00")
+    claim = Claim("vote", 0, text, 0, len(text), "nl")
+    facts = analyze([claim], {"vote": article}, tag=None)[claim]
+    assert "gemeenteraad" in facts.content and facts.verdicts == ("stemde tegen",)
+    older = {k: v for k, v in json.loads(dump_facts(facts)).items() if k not in ("content", "verdicts")}
+    assert load_facts(json.dumps(older)) is None and load_facts(dump_facts(facts)) == facts
+    with Store.open(tmp_path / "s.db", write=True) as store:
+        store.add([Entry(article, [claim], np.eye(DIM)[:1], None, [facts])], embedder="fake")
+        store.conn.execute("UPDATE claims SET facts = ?", (json.dumps(older),))
+        store.conn.commit()
+    with Store.open(tmp_path / "s.db") as store:
+        assert store.facts(store.claims_of(["vote"])[0]) == {}
+
+
 def test_story_index_is_read_again_only_when_the_store_changes(tmp_path):
     """A resident checker keeps the story index between checks; a write (here, or by another
     process) makes the next check read it again."""

@@ -15,6 +15,7 @@ them). Contradiction wins over agreement; below the thresholds a pair is neutral
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,7 +74,7 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
     p_contradiction = max(scored.forward["contradiction"], scored.backward["contradiction"])
     p_entailment = max(scored.forward["entailment"], scored.backward["entailment"])
     same_language = a.lang == b.lang
-    tie = link(a.text, b.text, p_entailment, p_contradiction, same_language, settings)
+    tie = link(fa.content, fb.content, p_entailment, p_contradiction, same_language, settings)
     clashes, matches = quantities.compare(fa.quantities, fb.quantities, tie)
     return Evidence(
         p_contradiction=p_contradiction,
@@ -88,20 +89,20 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
         revised_counts=(fa.counts_named, fb.counts_named),
         different_actors=actor_rules.different_actors(fa.roles, fb.roles),
         negation_differs=fa.polarity != fb.polarity,
-        polarity_flip=wording.polarity_flip(a.text, b.text) if same_language else None,
+        polarity_flip=wording.polarity_flip(fa, fb) if same_language else None,
         sources=(a.attribution, b.attribution),
     )
 
 
-def link(a: str, b: str, p_entailment: float, p_contradiction: float, same_language: bool,
-         settings: Settings) -> str:
+def link(words_a: Sequence[str], words_b: Sequence[str], p_entailment: float, p_contradiction: float,
+         same_language: bool, settings: Settings) -> str:
     """How closely two claims of one story are tied: "statement" (one statement, told twice: most
     content words shared, or across languages the model links them), "event" (the same event:
-    many words shared) or "story" (only the story)."""
+    many words shared) or "story" (only the story). ``words_*``: the claims' content words."""
     if not same_language:
         linked = p_entailment >= settings.agreement_threshold or p_contradiction >= settings.time_clash_threshold
         return "statement" if linked else "story"
-    shared = wording.overlap(a, b)
+    shared = wording.overlap(words_a, words_b)
     if shared >= settings.same_statement_overlap:
         return "statement"
     return "event" if shared >= settings.same_event_overlap else "story"

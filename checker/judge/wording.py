@@ -9,9 +9,19 @@ warned, gewaarschuwd / gewaarschuwd).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Protocol
 
 from checker.judge.attribution import without_frame
 from checker.judge.lexicon import MONTHS, NEGATIONS, OPPOSITES, REPORTING, STOP_WORDS, TENS, UNITS, WEEKDAYS
+
+
+class ClaimWording(Protocol):
+    """What ``polarity_flip`` reads of a claim (``checker.analyze.ClaimFacts``), computed once per claim."""
+
+    negated: tuple[str, ...]
+    content: tuple[str, ...]
+    verdicts: tuple[str, ...]
 
 _LETTERS = re.compile(r"[^\W\d_]+(?:['’][a-z]+)?")
 _TIME_WORDS = frozenset({"uur", "local", "time", "plaatselijke", "lokale", "tijd", "morning", "evening", "night",
@@ -39,13 +49,14 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if len(w) > 2 and w not in _SKIP and not w.endswith("n't")]
 
 
-def overlap(a: str, b: str) -> float:
-    """Shared content words over the shorter claim's, 0..1 (1: one claim's words all occur in the other)."""
-    words_a, words_b = set(content_words(a)), set(content_words(b))
-    if not words_a or not words_b:
+def overlap(words_a: Sequence[str], words_b: Sequence[str]) -> float:
+    """Shared content words (``content_words``) over the shorter claim's, 0..1 (1: one claim's words
+    all occur in the other)."""
+    set_a, set_b = set(words_a), set(words_b)
+    if not set_a or not set_b:
         return 0.0
-    shared = sum(any(_same(x, y) for y in words_b) for x in words_a)
-    return shared / min(len(words_a), len(words_b))
+    shared = sum(any(_same(x, y) for y in set_b) for x in set_a)
+    return shared / min(len(set_a), len(set_b))
 
 
 def main_negations(text: str) -> list[tuple[int, list[str]]]:
@@ -87,18 +98,23 @@ def negated(text: str) -> list[str]:
     return found
 
 
-def polarity_flip(a: str, b: str) -> str | None:
+def verdicts(text: str) -> tuple[str, ...]:
+    """The phrases of opposite verdicts (``OPPOSITES``: "stemde voor", "voted against") a claim holds."""
+    lower = text.lower()
+    return tuple(sorted({phrase for pair in OPPOSITES for phrase in pair if _has(lower, phrase)}))
+
+
+def polarity_flip(a: ClaimWording, b: ClaimWording) -> str | None:
     """What one claim negates and the other, not negated at all, asserts ("gewaarschuwd"), or opposite
-    verdicts ("voted for/voted against"); None otherwise."""
+    verdicts ("voted for/voted against"); None otherwise. ``a`` and ``b`` are the claims' facts."""
     for first, second in ((a, b), (b, a)):
-        asserted = content_words(second) if not negated(second) else []
-        flipped = [w for w in negated(first) if any(_same(w, x) for x in asserted)]
+        asserted = second.content if not second.negated else ()
+        flipped = [w for w in first.negated if any(_same(w, x) for x in asserted)]
         if flipped:
             return flipped[0]
-    lower_a, lower_b = a.lower(), b.lower()
     for yes, no in OPPOSITES:
         for x, y in ((yes, no), (no, yes)):
-            if _has(lower_a, x) and _has(lower_b, y) and not _has(lower_a, y) and not _has(lower_b, x):
+            if x in a.verdicts and y in b.verdicts and y not in a.verdicts and x not in b.verdicts:
                 return f"{x}/{y}"
     return None
 
