@@ -298,7 +298,7 @@ class EntityTagger:
             runner = OnnxRunner(onnx_folder(name, "ner", FP32_FILE), device=device, int8=False)
             id2label = runner.meta["id2label"]
             self.labels = [id2label[str(i)] for i in range(len(id2label))]
-            self.tokenizer, self.logits = runner.tokenizer, runner.run
+            self.encode, self.logits = runner.encode, runner.run
         else:
             self._load_torch(name, device)
 
@@ -318,7 +318,9 @@ class EntityTagger:
         except (OSError, ValueError) as exc:  # no such folder or hub id, not a token-classification model
             raise ClaimcheckError(Errors.E109.format(name=name, why=type(exc).__name__)) from exc
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
-        self.tokenizer = Tokenizer.from_file(f"{path}/tokenizer.json")
+        tokenizer = Tokenizer.from_file(f"{path}/tokenizer.json")
+        tokenizer.no_truncation()
+        self.encode = tokenizer.encode_batch
         self.pad = int(self.model.config.pad_token_id or 0)
         self.logits = self._torch_logits
 
@@ -354,7 +356,7 @@ class EntityTagger:
             return [(0, 0)]
         if sum(len(w) + 1 for w in words) <= self.max_length - 2:  # a piece has a character or is a word's start
             return [(0, len(words))]
-        lengths = [len(self.tokenizer.encode(w, add_special_tokens=False).ids) or 1 for w in words]
+        lengths = [len(e.ids) or 1 for e in self.encode(words, add_special_tokens=False)]
         ranges, start, used = [], 0, 0
         for i, n in enumerate(lengths):
             if used + n > self.max_length - 2 and i > start:
@@ -368,7 +370,7 @@ class EntityTagger:
         order = sorted((i for i, ws in enumerate(sentences) if ws), key=lambda i: len(sentences[i]))
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            encoded = [self.tokenizer.encode(sentences[i], is_pretokenized=True) for i in batch]
+            encoded = self.encode([sentences[i] for i in batch], is_pretokenized=True)
             width = min(self.max_length, max(len(e.ids) for e in encoded))
             logits = self.logits([np.asarray([e.ids[:width], e.type_ids[:width]], dtype=np.int64) for e in encoded])
             shifted = logits - logits.max(-1, keepdims=True)
