@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from checker.analyze import Facts, Tagger
 
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
-RULES = ("actors.v3", "quantities.v3", "time.v3", "nli.v2", "negation.v2", "paraphrase.v1", "attribution.v3")
+RULES = ("actors.v3", "quantities.v3", "time.v3", "nli.v3", "negation.v2", "paraphrase.v1", "attribution.v3")
 # Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
 REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
                 "NEGATION", "NLI_ENTAILMENT", "NLI_PARAPHRASE", "ACTOR_MISMATCH", "SOURCES", "DISPUTED",
@@ -112,7 +112,7 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     """The finding for one pair, or None when it is neutral."""
     if ev.different_actors:
         return None
-    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, settings) or _by_polarity(ev, settings) or \
+    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, scored.pair.similarity, settings) or _by_polarity(ev, settings) or \
         _by_support(ev, scored.pair.similarity, settings) or _by_paraphrase(ev, scored.pair.similarity, settings)
     if outcome is None:
         return None
@@ -174,15 +174,20 @@ def _by_time(ev: Evidence) -> Outcome | None:
     return None
 
 
-def _by_nli(ev: Evidence, settings: Settings) -> Outcome | None:
-    """The model's verdict; agreeing counts veto a contradiction, a negated assertion vetoes an agreement."""
+def _by_nli(ev: Evidence, similarity: float, settings: Settings) -> Outcome | None:
+    """The model's verdict; agreeing counts veto a contradiction, a negated assertion vetoes an agreement.
+
+    An agreement also needs the claims tied beyond their story: one event in their words (``link``)
+    or near-identical content (``paraphrase_similarity``). On real news the model entails, both ways,
+    sentences that only share a topic (config.py: ``agreement_threshold``)."""
     if ev.p_contradiction >= settings.contradiction_threshold and not _counts_agree(ev):
         reasons = [Reason("NLI_CONTRADICTION", f"the model finds a contradiction (p={ev.p_contradiction:.2f})")]
         if ev.negation_differs:
             reasons.append(Reason("NEGATION", "one claim negates what the other states"))
         return "contradiction", ev.p_contradiction, reasons
+    tied = ev.link != "story" or similarity >= settings.paraphrase_similarity
     if ev.p_entailment >= settings.agreement_threshold and ev.p_contradiction < settings.contradiction_threshold \
-            and not ev.polarity_flip:
+            and tied and not ev.polarity_flip:
         reasons = [Reason("NLI_ENTAILMENT", f"one claim entails the other (p={ev.p_entailment:.2f})")]
         return "agreement", ev.p_entailment, reasons + _match_reasons(ev)
     return None
