@@ -61,17 +61,21 @@ def test_judge_rules_table_is_pinned():
      "Beleggers rekenen erop dat de inflatie volgend jaar verder daalt."),
     ("The striker scored twice as the home side won the derby.",
      "The coach praised the fans for their support throughout the season."),
+    # words shared, meaning not: "Walls should not be controversial" / "we have no choice but to build a wall"
+    ("De nieuwe dijk is niet omstreden, zei de gedeputeerde.",
+     "Zonder een nieuwe dijk loopt de polder onder, zei de gedeputeerde."),
 ])
-def test_judge_entailment_between_claims_that_share_only_their_story_is_no_agreement(a, b):
+def test_judge_entailment_between_claims_that_only_share_a_topic_is_no_agreement(a, b):
     """On real news the model entails sentences that only share a topic (1,474 of 2,262 BASIL pairs):
-    an agreement needs the claims tied by their words or a near-identical meaning."""
+    in one language an agreement needs the claims close in meaning, not only the model's entailment."""
     assert verdict_of(a, b, ENTAIL, similarity=0.86) is None
     assert codes(verdict_of(a, b, ENTAIL, similarity=0.93)) == ["NLI_ENTAILMENT"]
 
 
-def test_judge_entailment_between_claims_of_one_event_is_an_agreement():
-    finding = verdict_of("De centrale bank verhoogde donderdag de rente met een kwart procentpunt.",
-                         "Donderdag verhoogde de centrale bank de rente.", ENTAIL, similarity=0.86)
+def test_judge_entailment_across_languages_needs_no_similarity_floor():
+    """The embedder puts a translation below a paraphrase: across languages the model decides."""
+    finding = verdict_of("De centrale bank verhoogde donderdag de rente.", "The central bank raised rates on Thursday.",
+                         ENTAIL, langs=("nl", "en"), similarity=0.86)
     assert finding.verdict == "agreement" and codes(finding) == ["NLI_ENTAILMENT"]
 
 

@@ -23,7 +23,7 @@ from checker.config import Settings
 from checker.judge import actors as actor_rules
 from checker.judge import quantities, temporal, wording
 from checker.judge.attribution import same_source
-from checker.types import Article, Finding, Reason, ScoredPair, Verdict
+from checker.types import Article, CandidatePair, Finding, Reason, ScoredPair, Verdict
 
 if TYPE_CHECKING:
     from checker.analyze import Facts, Tagger
@@ -112,7 +112,7 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     """The finding for one pair, or None when it is neutral."""
     if ev.different_actors:
         return None
-    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, scored.pair.similarity, settings) or _by_polarity(ev, settings) or \
+    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, scored.pair, settings) or _by_polarity(ev, settings) or \
         _by_support(ev, scored.pair.similarity, settings) or _by_paraphrase(ev, scored.pair.similarity, settings)
     if outcome is None:
         return None
@@ -174,18 +174,18 @@ def _by_time(ev: Evidence) -> Outcome | None:
     return None
 
 
-def _by_nli(ev: Evidence, similarity: float, settings: Settings) -> Outcome | None:
+def _by_nli(ev: Evidence, pair: CandidatePair, settings: Settings) -> Outcome | None:
     """The model's verdict; agreeing counts veto a contradiction, a negated assertion vetoes an agreement.
 
-    An agreement also needs the claims tied beyond their story: one event in their words (``link``)
-    or near-identical content (``paraphrase_similarity``). On real news the model entails, both ways,
-    sentences that only share a topic (config.py: ``agreement_threshold``)."""
+    An agreement in one language also needs the claims close in meaning (``agreement_similarity``):
+    on real news the model entails, both ways, sentences that only share a topic (config.py). Across
+    languages the embedder puts translations lower, and the model's entailment decides alone."""
     if ev.p_contradiction >= settings.contradiction_threshold and not _counts_agree(ev):
         reasons = [Reason("NLI_CONTRADICTION", f"the model finds a contradiction (p={ev.p_contradiction:.2f})")]
         if ev.negation_differs:
             reasons.append(Reason("NEGATION", "one claim negates what the other states"))
         return "contradiction", ev.p_contradiction, reasons
-    tied = ev.link != "story" or similarity >= settings.paraphrase_similarity
+    tied = pair.similarity >= settings.agreement_similarity or pair.a.lang != pair.b.lang
     if ev.p_entailment >= settings.agreement_threshold and ev.p_contradiction < settings.contradiction_threshold \
             and tied and not ev.polarity_flip:
         reasons = [Reason("NLI_ENTAILMENT", f"one claim entails the other (p={ev.p_entailment:.2f})")]
