@@ -298,6 +298,7 @@ class OnnxRunner:
         # onnxruntime's default thread pool (8.2 s batched); the NLI model 4.4-4.7 s against 5.4 s.
         # Four or six threads gained nothing more.
         self.workers = threads or len(os.sched_getaffinity(0)) + 1
+        self._pool: ThreadPoolExecutor | None = None
         self.meta = read_meta(folder)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1 if int8 else threads or 0
@@ -342,12 +343,14 @@ class OnnxRunner:
         An int8 graph quantises its activations over its whole input, so a row's result would
         depend on the rows batched with it (the CI gate, scoring a new article's pairs, would not
         find what ``verify`` finds over the same articles; the Ray engine not what the local one
-        does). It runs each row alone instead, rows side by side in one thread per core: 1,500 bench
-        corpus pairs took 8.2 s so, 12.6 s one after another, 7.7 s in batches of 32, with results
-        identical to one after another (idle 2-core machine, session 5)."""
+        does). It runs each row alone instead, rows side by side (``workers``, threads kept for the
+        runner's life: a resident checker's small checks paid ~3 ms a call to start them): 1,500
+        bench corpus pairs took 8.2 s so, 12.6 s one after another, 7.7 s in batches of 32, with
+        results identical to one after another (idle 2-core machine, session 5)."""
         if self.int8 and len(rows) > 1:
-            with ThreadPoolExecutor(self.workers) as pool:
-                return np.concatenate(list(pool.map(lambda row: self.run([row]), rows)))
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-rows")
+            return np.concatenate(list(self._pool.map(lambda row: self.run([row]), rows)))
         width = max(r.shape[1] for r in rows)
         ids = np.full((len(rows), width), self.meta["pad_id"], dtype=np.int64)
         types = np.zeros_like(ids)

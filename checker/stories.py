@@ -95,6 +95,11 @@ class Members:
     def size(self) -> int:
         return sum(self.counts.values())
 
+    def copy(self) -> Members:
+        twin = Members.__new__(Members)
+        twin.sums, twin.counts = dict(self.sums), dict(self.counts)  # absorb replaces the arrays, never writes them
+        return twin
+
     def absorb(self, other: Members) -> None:
         for lang, total in other.sums.items():
             self.sums[lang] = self.sums.get(lang, 0) + total
@@ -359,6 +364,7 @@ class StoryIndex:
         self._codes = np.zeros(16, dtype="<U8")
         self.members_of: dict[int, Members] = {}
         self.merged: dict[int, int] = {}  # story key -> the key it merged into
+        self._shared: set[int] = set()  # stories whose sums a copy still shares with its original
         self._next_new = -1
 
     @classmethod
@@ -381,20 +387,37 @@ class StoryIndex:
         self._stamps[n - 1] = when.timestamp() if when else np.nan
         self._codes[n - 1] = lang or ""
         if story in self.members_of:
-            self.members_of[story].absorb(Members(vector, lang))
+            self._own(story).absorb(Members(vector, lang))
         else:
             self.members_of[story] = Members(vector, lang)
 
     def without(self, article_ids: set[str]) -> StoryIndex:
         """A copy without these articles (their stories keep the rest)."""
         if article_ids.isdisjoint(self.ids):
-            return copy.deepcopy(self)
+            return self.copy()
         kept = StoryIndex(self._vectors.shape[1], threshold=self.threshold, neighbours=self.neighbours,
                           window_hours=self.window_hours, bonus=self.bonus)
         for i, article_id in enumerate(self.ids):
             if article_id not in article_ids:
                 kept.add(article_id, self._vectors[i], self.times[i], self.langs[i], self.story[i])
         return kept
+
+    def copy(self) -> StoryIndex:
+        """An independent copy (the CI gate places new articles in one). Lists and arrays are copied;
+        the per-story sums are shared until the copy changes one (``_own``): ``copy.deepcopy`` of
+        the whole index took 0.05-0.14 s of a 0.16 s check against a 10,000-article store."""
+        twin = copy.copy(self)
+        twin.ids, twin.story, twin.langs, twin.times = list(self.ids), list(self.story), list(self.langs), list(self.times)
+        twin._vectors, twin._stamps, twin._codes = self._vectors.copy(), self._stamps.copy(), self._codes.copy()
+        twin.members_of, twin.merged, twin._shared = dict(self.members_of), dict(self.merged), set(self.members_of)
+        return twin
+
+    def _own(self, story: int) -> Members:
+        """The sums of ``story``, copied first if they are still shared with the index this was copied from."""
+        if story in self._shared:
+            self._shared.discard(story)
+            self.members_of[story] = self.members_of[story].copy()
+        return self.members_of[story]
 
     def linked(self, vector: np.ndarray, when: dt.datetime | None, lang: str | None,
                floor: float | None = None) -> dict[int, float]:
@@ -439,5 +462,5 @@ class StoryIndex:
 
     def _merge(self, source: int, into: int) -> None:
         self.story = [into if s == source else s for s in self.story]
-        self.members_of[into].absorb(self.members_of.pop(source))
+        self._own(into).absorb(self.members_of.pop(source))
         self.merged[source] = into

@@ -123,6 +123,23 @@ def test_story_index_grows_and_merges():
     assert index.members(first) == ["a", "c"]
 
 
+def test_story_index_copy_places_and_merges_without_changing_the_original():
+    """The CI gate places new articles in a copy of the store's kept index: joining a story and
+    merging two must leave the original's stories and their sums as they were."""
+    index = StoryIndex(3, threshold=0.9, neighbours=5, window_hours=48)
+    left = index.place("a", unit([1, 0.2, 0])[0], at(0), "nl")
+    right = index.place("b", unit([1, -0.2, 0])[0], at(60), "nl")  # outside a's window: a story of its own
+    assert left != right
+    sums = {story: {lang: total.copy() for lang, total in m.sums.items()} for story, m in index.members_of.items()}
+    placed = index.without({"elsewhere"})
+    joined = placed.place("c", unit([1, 0, 0])[0], at(30), "nl")  # links both: they merge in the copy
+    assert placed.members(joined) == ["a", "b", "c"] and len(placed.members_of) == 1
+    assert index.ids == ["a", "b"] and index.members(left) == ["a"] and index.members(right) == ["b"]
+    assert index.members_of.keys() == sums.keys()
+    for story, m in index.members_of.items():
+        assert m.counts == {"nl": 1} and all(np.array_equal(m.sums[lang], sums[story][lang]) for lang in m.sums)
+
+
 def test_stories_none_is_one_story():
     articles = [Article(f"a{i}", "Een zin van een artikel.") for i in range(3)]
     stories = find_stories(articles, lambda texts: pytest.fail("nothing is embedded"), Settings(stories="none"))
