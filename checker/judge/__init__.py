@@ -112,8 +112,9 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     """The finding for one pair, or None when it is neutral."""
     if ev.different_actors:
         return None
-    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, scored.pair, settings) or _by_polarity(ev, settings) or \
-        _by_support(ev, scored.pair.similarity, settings) or _by_paraphrase(ev, scored.pair.similarity, settings)
+    outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, scored.pair, settings) or \
+        _by_polarity(ev, settings) or _by_support(ev, scored.pair.similarity, settings) or \
+        _by_paraphrase(ev, scored.pair.similarity, settings)
     if outcome is None:
         return None
     verdict, score, reasons = outcome
