@@ -22,7 +22,7 @@ from checker import models
 from checker.errors import ClaimcheckError, Errors
 from checker.judge import quantities, temporal
 from checker.judge.actors import NO_ROLES, Roles, roles
-from checker.judge.wording import content_words, negated, polarity, verdicts
+from checker.judge.wording import content_words, mood, negated, polarity, verdicts
 from checker.types import Article, Claim
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
@@ -60,6 +60,7 @@ class ClaimFacts:
     quantities: tuple[quantities.Quantity, ...] = ()
     times: temporal.TimeInfo | None = None
     polarity: str = "positive"  # of the main statement ("negative": "De brug is niet ingestort")
+    mood: str = "assertion"  # or "question", "hypothetical": only an assertion can be contradicted or supported
     counts_named: frozenset[str] = frozenset()  # counts named without a number ("het aantal gewonden")
     negated: tuple[str, ...] = ()  # content words under a main-clause negation
     content: tuple[str, ...] = ()  # content words, in order, lower case (how much two claims share)
@@ -168,6 +169,7 @@ def analyze(claims: Sequence[Claim], articles: dict[str, Article], tag: Tagger |
             quantities=tuple(quantities.extract(claim.text, places, claim.lang)),
             times=temporal.time_info(claim.text, article.date if article else None),
             polarity=polarity(claim.text),
+            mood=mood(claim.text),
             counts_named=quantities.counts_named(claim.text),
             negated=tuple(negated(claim.text)),
             content=tuple(content_words(claim.text)),
@@ -200,6 +202,7 @@ def facts_json(facts: ClaimFacts) -> dict[str, object]:
             "weekdays": sorted(times.weekdays), "clock": [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(times.clock)],
             "zone": times.zone, "hedged": times.hedged, "revised": times.revised},
         "polarity": facts.polarity,
+        "mood": facts.mood,
         "counts_named": sorted(facts.counts_named),
         "negated": list(facts.negated),
         "attribution": facts.attribution,
@@ -236,7 +239,7 @@ def load_facts(text: str) -> ClaimFacts | None:
                                                   for k, v in raw["times"].items()})
     return ClaimFacts(entities=tuple(Entity(**e) for e in raw["entities"]),
                       quantities=tuple(quantity(q) for q in raw["quantities"]), times=times or None,
-                      polarity=raw["polarity"], counts_named=frozenset(raw["counts_named"]),
+                      polarity=raw["polarity"], mood=raw["mood"], counts_named=frozenset(raw["counts_named"]),
                       negated=tuple(raw["negated"]), content=tuple(raw["content"]),
                       verdicts=tuple(raw["verdicts"]), attribution=raw["attribution"],
                       roles=Roles(*(frozenset(raw["roles"][k]) for k in ("subject", "agent", "other"))),

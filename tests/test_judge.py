@@ -53,7 +53,8 @@ def codes(finding) -> list[str]:
 
 
 def test_judge_rules_table_is_pinned():
-    assert RULES == ("actors.v3", "quantities.v3", "time.v3", "nli.v3", "negation.v2", "paraphrase.v1", "attribution.v3")
+    assert RULES == ("assertion.v1", "actors.v3", "quantities.v3", "time.v3", "nli.v3", "negation.v2", "paraphrase.v1",
+                     "attribution.v3")
 
 
 @pytest.mark.parametrize("a, b", [
@@ -77,6 +78,23 @@ def test_judge_entailment_across_languages_needs_no_similarity_floor():
     finding = verdict_of("De centrale bank verhoogde donderdag de rente.", "The central bank raised rates on Thursday.",
                          ENTAIL, langs=("nl", "en"), similarity=0.86)
     assert finding.verdict == "agreement" and codes(finding) == ["NLI_ENTAILMENT"]
+
+
+@pytest.mark.parametrize("asked, stated", [
+    ("Zijn er bij de brand in het hotel doden gevallen?", "Bij de brand in het hotel zijn geen doden gevallen."),
+    ("Stel dat de rente volgend jaar met twee procentpunt stijgt.", "De rente stijgt volgend jaar niet."),
+    ("Let's say the club never paid the transfer fee.", "The club paid the full transfer fee of 40 million euros."),
+    ("Suppose the vaccine protects only half of the elderly.", "The vaccine protects nine in ten elderly people."),
+    ("“Who will pay for the flood damage?”", "The province will pay for all of the flood damage."),
+])
+def test_judge_a_question_or_supposition_is_never_contradicted_or_supported(asked, stated):
+    """A question or a supposition states nothing (real news: "Let's say there's no birth certificate"
+    was reported as contradicting "He has a certificate of live birth")."""
+    for probs in (CONTRA, ENTAIL):
+        assert verdict_of(asked, stated, probs, langs=("nl", "nl") if asked[0] in "ZS" else ("en", "en")) is None
+        pair, articles = scored(asked, stated, probs)
+        assert [r.code for r in vetoes(evidence(pair, articles, SETTINGS), SETTINGS)] == ["NOT_ASSERTION"]
+    assert verdict_of(stated, stated.replace("all of", "most of").replace("geen", "drie"), CONTRA) is not None
 
 
 def test_judge_casualty_contradiction_says_why():

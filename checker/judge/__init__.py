@@ -29,11 +29,12 @@ if TYPE_CHECKING:
     from checker.analyze import Facts, Tagger
 
 # The checks, in the order applied; a rule whose behaviour changes gets a new version.
-RULES = ("actors.v3", "quantities.v3", "time.v3", "nli.v3", "negation.v2", "paraphrase.v1", "attribution.v3")
+RULES = ("assertion.v1", "actors.v3", "quantities.v3", "time.v3", "nli.v3", "negation.v2", "paraphrase.v1",
+         "attribution.v3")
 # Every reason code a finding (or an eval trace) can carry; each has an anchor in docs/reasons.md.
 REASON_CODES = ("QTY_MISMATCH", "QTY_MATCH", "TIME_UPDATE", "TIME_HEDGED", "TIME_CLASH", "NLI_CONTRADICTION",
                 "NEGATION", "NLI_ENTAILMENT", "NLI_PARAPHRASE", "ACTOR_MISMATCH", "SOURCES", "DISPUTED",
-                "SAME_ORIGIN")
+                "SAME_ORIGIN", "NOT_ASSERTION")
 Outcome = tuple[Verdict, float, list[Reason]]
 QtyPair = tuple[quantities.Quantity, quantities.Quantity]
 
@@ -53,6 +54,7 @@ class Evidence:
     counts: tuple[tuple[quantities.Quantity, ...], tuple[quantities.Quantity, ...]]  # counts of each claim
     revised_counts: tuple[frozenset[str], frozenset[str]]  # counts each names without a number
     different_actors: bool
+    moods: tuple[str, str]  # "assertion", "question" or "hypothetical" (analyze)
     negation_differs: bool
     polarity_flip: str | None  # what one claim negates and the other asserts (same language only)
     sources: tuple[str | None, str | None]
@@ -88,6 +90,7 @@ def evidence(scored: ScoredPair, articles: dict[str, Article], settings: Setting
         counts=tuple(tuple(q for q in f.quantities if q.type == "count") for f in (fa, fb)),
         revised_counts=(fa.counts_named, fb.counts_named),
         different_actors=actor_rules.different_actors(fa.roles, fb.roles),
+        moods=(fa.mood, fb.mood),
         negation_differs=fa.polarity != fb.polarity,
         polarity_flip=wording.polarity_flip(fa, fb) if same_language else None,
         sources=(a.attribution, b.attribution),
@@ -109,8 +112,9 @@ def link(words_a: Sequence[str], words_b: Sequence[str], p_entailment: float, p_
 
 
 def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | None:
-    """The finding for one pair, or None when it is neutral."""
-    if ev.different_actors:
+    """The finding for one pair, or None when it is neutral: a question or a supposition states
+    nothing to contradict or support ("Let's say there's no birth certificate")."""
+    if ev.different_actors or ev.moods != ("assertion", "assertion"):
         return None
     outcome = _by_quantities(ev) or _by_revision(ev) or _by_time(ev) or _by_nli(ev, scored.pair, settings) or \
         _by_polarity(ev, settings) or _by_support(ev, scored.pair.similarity, settings) or \
@@ -131,6 +135,8 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
 def vetoes(ev: Evidence, settings: Settings) -> tuple[Reason, ...]:
     """Why the rules kept a pair neutral that the NLI model alone would report (for eval traces)."""
     confident = ev.p_contradiction >= settings.contradiction_threshold or ev.p_entailment >= settings.agreement_threshold
+    if ev.moods != ("assertion", "assertion") and confident:
+        return (Reason("NOT_ASSERTION", f"a claim is a {next(m for m in ev.moods if m != 'assertion')}, not an assertion"),)
     if ev.different_actors and confident:
         return (Reason("ACTOR_MISMATCH", "the claims are about different actors or objects"),)
     return ()

@@ -70,3 +70,7 @@ MONTHS = {"januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni":
 WEEKDAYS = {"maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6,
             "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 STOP_WORDS = frozenset(_NL_STOP | _EN_STOP)
+# Openings of a sentence that supposes instead of stating ("Stel dat de dijk breekt", "Let's say there's
+# no birth certificate").
+HYPOTHETICAL = ("stel dat", "stel je voor", "stel nou dat", "gesteld dat", "veronderstel", "let's say", "let us say",
+                "suppose", "supposing", "imagine", "what if")

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from checker.judge.attribution import without_frame
-from checker.judge.lexicon import MONTHS, NEGATIONS, OPPOSITES, REPORTING, STOP_WORDS, TENS, UNITS, WEEKDAYS
+from checker.judge.lexicon import (HYPOTHETICAL, MONTHS, NEGATIONS, OPPOSITES, REPORTING, STOP_WORDS, TENS, UNITS,
+                                   WEEKDAYS)
 
 
 class ClaimWording(Protocol):
@@ -79,6 +80,18 @@ def main_negations(text: str) -> list[tuple[int, list[str]]]:
             found.append(len(words))
         words.append(lower)
     return [(i, words) for i in found]
+
+
+_QUESTION = re.compile(r"\?[\"'”’»)\]]*\s*$")
+_OPENING = re.compile(r"^[\W_]*(?:" + "|".join(re.escape(h).replace("'", "['’]") for h in HYPOTHETICAL) + r")\b", re.I)
+
+
+def mood(text: str) -> str:
+    """"question" ("Wie betaalt de schade?"), "hypothetical" ("Stel dat de dijk breekt, ...") or
+    "assertion": only an assertion states something another claim can contradict or support."""
+    if _QUESTION.search(text):
+        return "question"
+    return "hypothetical" if _OPENING.search(text) or _OPENING.search(without_frame(text)) else "assertion"
 
 
 def polarity(text: str) -> str:
