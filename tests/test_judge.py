@@ -97,6 +97,17 @@ def test_judge_a_question_or_supposition_is_never_contradicted_or_supported(aske
     assert verdict_of(stated, stated.replace("all of", "most of").replace("geen", "drie"), CONTRA) is not None
 
 
+def test_judge_claims_of_different_days_never_agree():
+    """Real news: "Trump stood firm Friday ..." and "Trump and the Democratic leaders dug in Wednesday ..."
+    were entailed and similar, but tell of two occasions."""
+    on_friday = "De vakbond zette de staking vrijdag voort in de haven van Antwerpen."
+    on_wednesday = "Op woensdag kondigden vakbond en werkgevers een lang conflict in de haven aan."
+    assert verdict_of(on_friday, on_wednesday, ENTAIL, date_a="2024-03-15", date_b="2024-03-15", similarity=0.92) is None
+    undated = verdict_of(on_friday.replace(" vrijdag", ""), on_wednesday.replace("Op woensdag k", "K"), ENTAIL,
+                         similarity=0.92)
+    assert undated.verdict == "agreement"
+
+
 def test_judge_casualty_contradiction_says_why():
     finding = verdict_of("Bij de brand in het hotel zijn geen doden gevallen.",
                          "Bij de brand in het hotel zijn zeker tachtig mensen omgekomen.")

@@ -80,3 +80,18 @@ def test_temporal_weekday_clash_without_dates():
 ])
 def test_temporal_is_later(a, b, later):
     assert is_later(a, b) is later
+
+
+@pytest.mark.parametrize("sentence, published, days, months", [
+    # across the turn of the year, a date without a year is the nearest one
+    ("Their first visit since their Dec. 11 meeting with the president.", "2019-01-02", {(2018, 12, 11)}, set()),
+    ("Op 3 januari begint de proef met de nieuwe dienstregeling.", "2024-12-20", {(2025, 1, 3)}, set()),
+    ("Op 15 augustus opent het vernieuwde museum.", "2024-03-12", {(2024, 8, 15)}, set()),
+    # a month without a day: the last one
+    ("The exchange was valued at 32 billion dollars in January.", "2022-11-11", set(), {(2022, 1)}),
+    ("In juli stortte de brug in.", "2024-03-12", set(), {(2023, 7)}),
+    ("In december was het uitzonderlijk koud.", "2024-01-05", set(), {(2023, 12)}),
+])
+def test_temporal_year_of_dates_and_months_without_one(sentence, published, days, months):
+    info = time_info(sentence, published)
+    assert set(info.days) == days and set(info.months) == months

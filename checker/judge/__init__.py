@@ -122,6 +122,8 @@ def decide(scored: ScoredPair, ev: Evidence, settings: Settings) -> Finding | No
     if outcome is None:
         return None
     verdict, score, reasons = outcome
+    if verdict == "agreement" and ev.time_clash:  # different days, months or hours: not one fact
+        return None
     disputed = _disputed(ev.sources) if verdict == "contradiction" else None
     if any(ev.sources):
         reasons.append(Reason("SOURCES", " vs ".join(s or "unattributed" for s in ev.sources)))
