@@ -157,7 +157,10 @@ def _is_current(dest: Path, stamp: dict, model_file: str) -> bool:
             break
         if checked.get(file) != seen:
             checked[file] = seen
-            _write_meta(dest, dict(meta, checked=checked))
+            try:
+                _write_meta(dest, dict(meta, checked=checked))
+            except OSError:  # a cache this process may not write: it hashes again next time
+                pass
     if not ok:
         logger.warning("ONNX folder %s is stale, incomplete or corrupt; exporting it again", dest)
     return ok
