@@ -41,7 +41,7 @@ from checker.analyze import ClaimFacts, dump_facts, load_facts
 from checker.errors import ClaimcheckError, Errors
 from checker.config import Settings
 from checker.report.records import finding_key, finding_record
-from checker.stories import StoryIndex, language_code, published
+from checker.stories import StoryIndex, hnsw_index, language_code, published
 from checker.types import Article, Claim, Finding
 
 logger = logging.getLogger(__name__)
@@ -666,7 +666,7 @@ class Store:
 
     def _updated(self, index):
         """``index`` (or a new one) with the stored vectors it lacks added and the deleted ones removed."""
-        from usearch.index import Index
+        Index = hnsw_index()
 
         dim = self.dim()
         if index is None or index.ndim != dim or not self._matches_some(index):
@@ -703,7 +703,7 @@ def _published(date: str | None) -> dt.datetime | None:
 
 def _restore(path: Path, view: bool):
     """The index saved at ``path``, or None when it is missing or unreadable."""
-    from usearch.index import Index
+    Index = hnsw_index()
 
     if not path.is_file():
         return None

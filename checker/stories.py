@@ -22,6 +22,7 @@ none`` puts every article in one story (the behaviour before stories existed).
 
 from __future__ import annotations
 
+import importlib.util
 import copy
 import datetime as dt
 import json
@@ -79,6 +80,17 @@ def published(article: Article) -> dt.datetime | None:
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+def hnsw_index() -> type:
+    """usearch's ``Index`` class, with onnxruntime imported first when it is installed: importing
+    onnxruntime after usearch crashes the process (segmentation fault; usearch 2 with its numkong
+    kernels and onnxruntime 1.32, reproduced with the two imports alone)."""
+    if importlib.util.find_spec("onnxruntime") is not None:
+        import onnxruntime  # noqa: F401
+    from usearch.index import Index
+
+    return Index
 
 
 class Members:
@@ -230,8 +242,7 @@ class _Linker:
     def index(self, key: object, members: np.ndarray):
         """The HNSW index of a group's vectors (keys: positions in ``members``), built once."""
         if key not in self.indexes:
-            from usearch.index import Index
-
+            Index = hnsw_index()
             index = Index(ndim=self.vectors.shape[1], metric="cos", dtype="f32", expansion_search=256)
             index.add(np.arange(len(members), dtype=np.uint64),
                       np.ascontiguousarray(self.vectors[members], dtype=np.float32))

@@ -206,3 +206,16 @@ def test_real_embedder_groups_dutch_news_of_ten_domains(real_models):
         found.setdefault(stories.of[row["id"]], set()).add(row["story"])
     assert all(len(gold) == 1 for gold in found.values())  # no story mixes two events
     assert len(found) == len({r["story"] for r in rows})  # and none is split
+
+
+def test_hnsw_index_then_onnxruntime_does_not_crash():
+    """Importing onnxruntime after usearch killed the process (segmentation fault): a store or a large
+    story grouping that used its index before the models loaded would crash a run. Fresh process."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom checker.stories import hnsw_index\nIndex = hnsw_index()\n"
+            "index = Index(ndim=4, metric='cos')\nindex.add(np.arange(2), np.eye(2, 4, dtype=np.float32))\n"
+            "import onnxruntime\nprint(len(index))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.strip() == "2", done.stderr[-500:]
