@@ -149,18 +149,15 @@ def _is_current(dest: Path, stamp: dict, model_file: str) -> bool:
     if not meta:
         return False
     files, checked = meta.get("sha256", {}), meta.get("checked", {})
-    ok = {k: meta.get(k) for k in stamp} == stamp
-    for file in (model_file, TOKENIZER_FILE) if ok else ():
-        seen = _stat(dest / file)
-        if seen is None or (checked.get(file) != seen and models.sha256_file(dest / file) != files.get(file)):
-            ok = False
-            break
-        if checked.get(file) != seen:
-            checked[file] = seen
-            try:
-                _write_meta(dest, dict(meta, checked=checked))
-            except OSError:  # a cache this process may not write: it hashes again next time
-                pass
+    seen = {file: _stat(dest / file) for file in (model_file, TOKENIZER_FILE)}
+    ok = {k: meta.get(k) for k in stamp} == stamp and all(
+        stat is not None and (checked.get(file) == stat or models.sha256_file(dest / file) == files.get(file))
+        for file, stat in seen.items())
+    if ok and any(checked.get(file) != stat for file, stat in seen.items()):
+        try:
+            _write_meta(dest, dict(meta, checked=dict(checked, **seen)))
+        except OSError:  # a cache this process may not write: it hashes again next time
+            pass
     if not ok:
         logger.warning("ONNX folder %s is stale, incomplete or corrupt; exporting it again", dest)
     return ok

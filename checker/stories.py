@@ -22,9 +22,9 @@ none`` puts every article in one story (the behaviour before stories existed).
 
 from __future__ import annotations
 
-import importlib.util
 import copy
 import datetime as dt
+import importlib.util
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

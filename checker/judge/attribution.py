@@ -8,6 +8,7 @@ phrase ("De Belgische premier Alexander De Croo" -> "Alexander De Croo").
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,8 +45,10 @@ class Attribution:
     end: int
 
 
+@functools.lru_cache(maxsize=4096)
 def attribute(text: str) -> Attribution | None:
-    """The first reporting frame in ``text``, or None."""
+    """The first reporting frame in ``text``, or None. Kept for the last texts asked: the facts of one
+    claim (its negations, content words, mood, roles) each read the claim without its frame."""
     for match in _CUE_AFTER.finditer(text):
         words = _phrase_after(text, match.end())
         if words:

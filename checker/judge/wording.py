@@ -111,10 +111,13 @@ def negated(text: str) -> list[str]:
     return found
 
 
+_VERDICT = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted({p for pair in OPPOSITES for p in pair},
+                                                                          key=len, reverse=True)) + r")\b")
+
+
 def verdicts(text: str) -> tuple[str, ...]:
     """The phrases of opposite verdicts (``OPPOSITES``: "stemde voor", "voted against") a claim holds."""
-    lower = text.lower()
-    return tuple(sorted({phrase for pair in OPPOSITES for phrase in pair if _has(lower, phrase)}))
+    return tuple(sorted(set(_VERDICT.findall(text.lower()))))
 
 
 def polarity_flip(a: ClaimWording, b: ClaimWording) -> str | None:
@@ -135,7 +138,3 @@ def polarity_flip(a: ClaimWording, b: ClaimWording) -> str | None:
 def _same(x: str, y: str) -> bool:
     short, long = sorted((x, y), key=len)
     return short == long or (len(short) >= 4 and long.startswith(short))
-
-
-def _has(text: str, phrase: str) -> bool:
-    return re.search(rf"\b{re.escape(phrase)}\b", text) is not None
