@@ -297,7 +297,7 @@ class OnnxRunner:
         # session 6) the embedder took 6.8-6.9 s so, 8.2-9.4 s with two rows side by side each on
         # onnxruntime's default thread pool (8.2 s batched); the NLI model 4.4-4.7 s against 5.4 s.
         # Four or six threads gained nothing more.
-        self.workers = threads or len(os.sched_getaffinity(0)) + 1
+        self.workers = threads or usable_cores() + 1
         self._pool: ThreadPoolExecutor | None = None
         self.meta = read_meta(folder)
         options = ort.SessionOptions()
@@ -368,6 +368,11 @@ class OnnxRunner:
         rows = self.tokenize(texts)
         return run_sorted([char_length(t) for t in texts], batch_size, width,
                           lambda idx: post(self.run([rows[i] for i in idx])), progress)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it, as in a container)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def shared_tokenizer(path: Path, sha256: str | None = None) -> tuple[object, threading.Lock]:
