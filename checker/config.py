@@ -115,7 +115,7 @@ class Settings:
     nli_batch_size: int = 32
     nli_max_length: int = 256
     # torch dynamic int8 linear layers on CPU: 15.0 vs 13.1 pairs/s but SICK-NL dev 74.75% vs 83.94%
-    # (eval/bench/results.md). Off by default; the fast CPU path is backend="onnx" (int8, 83.43%).
+    # (eval/bench/results.md). Off by default; the fast CPU path is backend="onnx" (int8, 83.64%).
     nli_int8: bool = False
 
     # --- judge -----------------------------------------------------------------------------
@@ -173,8 +173,8 @@ class Settings:
 
     # --- engine (docs/scale.md; speed and memory measured in eval/bench/results.md) ----------
     # "onnx" (the default) runs both models exported to ONNX and int8-quantised (checker/onnx_backend.py,
-    # exported at the first model build): on 2 shared CPU cores `claimcheck nli` over SICK-NL dev is
-    # 4.9-5.8x a plain transformers loop, loading included, at 84.24 vs 83.94 accuracy (python -m
+    # exported at the first model build): on 2 CPU cores `claimcheck nli` over SICK-NL dev is 3.45x
+    # a plain transformers loop, loading included, at 83.64 vs 83.94 accuracy (python -m
     # eval.nli_speed, eval/results/nli_speed.json),
     # and a warm `verify` of two articles loads no torch (eval/bench_warm.py). "torch" runs the
     # Hugging Face models (training, --nli-model folders that do not export, GPUs).

@@ -40,8 +40,8 @@ def test_onnx_backend_nli_matches_torch(onnx_models, tiny_models):
 
 @pytest.mark.parametrize(("key", "atol"), [("nli", 1e-5), ("nli8", 0.0)])
 def test_onnx_backend_nli_order_and_batch_size_do_not_change_rows(onnx_models, key, atol):
-    """int8 activations are quantised over the whole input, so the int8 graph runs row by row: a
-    row's probabilities do not depend on its batch at all."""
+    """Some int8 activations are quantised over the whole input, so the int8 graph runs row by row:
+    a row's probabilities do not depend on its batch at all."""
     model = onnx_models[key]
     whole = model.predict(PAIRS, batch_size=32)
     np.testing.assert_allclose(model.predict(PAIRS, batch_size=1), whole, atol=atol)
@@ -49,6 +49,30 @@ def test_onnx_backend_nli_order_and_batch_size_do_not_change_rows(onnx_models, k
     assert model.predict([]).shape == (0, 3)
     with pytest.raises(ValueError, match="batch_size"):
         model.predict(PAIRS, batch_size=0)
+
+
+def test_per_token_quantisation_keeps_a_row_independent_of_its_batch(onnx_models, tmp_path):
+    """Linear layers quantised per token give a row the same output batched with others (padded) as
+    alone, and stay close to fp32; one scale over the whole input (onnxruntime's own) does not."""
+    folder = onnx_models["nli"].runner.folder
+    rows = onnx_models["nli"].runner.tokenize(PAIRS)
+    fp32 = onnx_models["nli"].runner.run(rows)
+    outputs = {}
+    for name, per_token in (("every layer", ("MatMul",)), ("none", ())):
+        quantised = tmp_path / name
+        quantised.mkdir()
+        for file in (onnx_backend.TOKENIZER_FILE, onnx_backend.META_FILE):
+            shutil.copy(folder / file, quantised / file)
+        onnx_backend.quantize(folder / onnx_backend.FP32_FILE, quantised / onnx_backend.INT8_FILE, per_token)
+        runner = onnx_backend.OnnxRunner(quantised)
+        alone = runner.run(rows)
+        runner.int8 = False  # one padded batch
+        outputs[name] = (alone, runner.run(rows))
+    alone, batched = outputs["every layer"]
+    np.testing.assert_array_equal(batched, alone)
+    np.testing.assert_allclose(alone, fp32, atol=1e-3)  # the random model's logits are ~0.01
+    alone, batched = outputs["none"]
+    assert np.abs(batched - alone).max() > 1e-6
 
 
 def test_onnx_backend_batches_pad_only_to_their_longest_row(onnx_models):

@@ -4,7 +4,7 @@ Builds the 1,000-article corpus (``eval.bench.corpus``) into ``--work``, then ru
 writes ``eval/bench/results/<part>.json`` (each with the machine, versions, date and load) and the
 table ``eval/bench/results.md``:
 
-* ``quant``: which layer the int8 NLI model keeps in fp32 (``eval.bench.quant``);
+* ``quant``: how the int8 NLI model quantises its activations (``eval.bench.quant``);
 * ``speed``: sentences/s, NLI pairs/s, padding, SICK-NL dev accuracy, ``claimcheck nli`` vs a
   plain transformers loop (``eval.bench.speed``);
 * ``verify``: end to end on seeds/ and the corpus, per backend and engine (``eval.bench.verify_runs``);
@@ -48,7 +48,7 @@ def planted_part(corpus_dir: Path, data: Path, work: Path) -> dict[str, object]:
 
 
 PARTS = {
-    "quant": lambda corpus_dir, data, work: quant.run(speed.corpus_texts(corpus_dir / "corpus.jsonl", 1000, seed=1)[1], work),
+    "quant": lambda corpus_dir, data, work: quant.run(speed.corpus_texts(corpus_dir / "corpus.jsonl", 1000, seed=1)[1], data, work),
     "speed": lambda corpus_dir, data, work: speed.run(corpus_dir / "corpus.jsonl", data, work),
     "verify": lambda corpus_dir, data, work: verify_runs.run(corpus_dir, work),
     "stories": lambda corpus_dir, data, work: verify_runs.stories(corpus_dir, work),

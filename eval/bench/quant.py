@@ -1,48 +1,64 @@
-"""Which linear layer the int8 NLI model keeps in fp32 (``checker.onnx_backend.KEEP_FP32``).
+"""How the int8 NLI model quantises its activations (``checker.onnx_backend.PER_TOKEN``).
 
-For each layer's feed-forward down-projection, the NLI model is quantised with that one node left
-in fp32, and its probabilities on random cross-article corpus pairs are compared with the fp32
-ONNX model's: mean absolute change and argmax agreement. SICK-NL dev is not used here, so the
-accuracy measured there (``speed``) stays a held-out check of the choice.
+The NLI model is quantised by each recipe, and its probabilities compared with the fp32 ONNX
+model's on random cross-article corpus pairs and on 2,000 SICK-NL train pairs: mean absolute
+change and argmax agreement (flips). Each recipe's pairs/s over the corpus pairs, rows run alone
+as the checker runs them, comes from interleaved rounds. SICK-NL dev is not used here, so the
+accuracy measured there (``speed``, ``eval.nli_speed``) stays a held-out check of the choice.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import random
 import shutil
 from pathlib import Path
 
 import numpy as np
-import onnx
 
 from checker import models
-from checker.onnx_backend import FP32_FILE, INT8_FILE, KEEP_FP32, META_FILE, OnnxNLIModel, OnnxRunner, onnx_folder, quantize
+from checker.onnx_backend import FP32_FILE, INT8_FILE, META_FILE, PER_TOKEN, TOKENIZER_FILE, OnnxNLIModel, OnnxRunner, \
+    onnx_folder, quantize
+from eval.bench.speed import best_rates
 
-_DOWN_PROJECTION = re.compile(r"/encoder/layer\.(\d+)/output/dense/MatMul$")
+RECIPES = {
+    "one scale per input (onnxruntime's dynamic int8)": (),
+    "per token: attention output and feed-forward layers (the checker's)": PER_TOKEN,
+    "per token: every linear layer": ("MatMul",),
+}
 
 
-def fidelity(model: OnnxNLIModel, pairs: list[tuple[str, str]], reference: np.ndarray) -> dict[str, float]:
-    probs = model.predict(pairs, batch_size=32)
+def sick_train_pairs(data: Path, n: int = 2000, seed: int = 1) -> list[tuple[str, str]]:
+    rows = [json.loads(line) for line in (data / "nli" / "sick_nl" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [(r["premise"], r["hypothesis"]) for r in random.Random(seed).sample(rows, n)]
+
+
+def fidelity(probs: np.ndarray, reference: np.ndarray) -> dict[str, float]:
     return {"mean_abs_change": round(float(np.abs(probs - reference).mean()), 4),
-            "argmax_agreement": round(float((probs.argmax(1) == reference.argmax(1)).mean()), 4)}
+            "argmax_agreement": round(float((probs.argmax(1) == reference.argmax(1)).mean()), 4),
+            "argmax_flips": int((probs.argmax(1) != reference.argmax(1)).sum())}
 
 
-def run(pairs: list[tuple[str, str]], work: Path) -> dict[str, object]:
+def run(pairs: list[tuple[str, str]], data: Path, work: Path) -> dict[str, object]:
     source = onnx_folder(models.NLI, "nli")
-    scan = work / "quant-scan"
-    shutil.rmtree(scan, ignore_errors=True)
-    scan.mkdir(parents=True)
-    for name in ("tokenizer.json", META_FILE):
-        shutil.copy(source / name, scan / name)
-    layers = sorted({int(m.group(1)) for node in onnx.load(str(source / FP32_FILE), load_external_data=False).graph.node
-                     if (m := _DOWN_PROJECTION.search(node.name))})
-    model = OnnxNLIModel(int8=False)
-    reference = model.predict(pairs, batch_size=32)
-    candidates = {"all int8": (), **{f"layer {i} down-projection in fp32": (f"/encoder/layer.{i}/output/dense/MatMul",)
-                                     for i in layers}}
-    out: dict[str, object] = {"pairs": len(pairs), "kept_fp32_in_checker": list(KEEP_FP32), "candidates": {}}
-    for name, keep in candidates.items():
-        quantize(source / FP32_FILE, scan / INT8_FILE, keep)
-        model.runner = OnnxRunner(scan)
-        out["candidates"][name] = fidelity(model, pairs, reference)
+    sets = {"corpus_pairs": pairs, "sick_nl_train": sick_train_pairs(data)}
+    reference = OnnxNLIModel(int8=False)
+    expected = {name: reference.predict(rows) for name, rows in sets.items()}
+    recipes = {}
+    for index, (name, per_token) in enumerate(RECIPES.items()):
+        folder = work / f"quant-{index}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for file in (TOKENIZER_FILE, META_FILE):
+            shutil.copy(source / file, folder / file)
+        quantize(source / FP32_FILE, folder / INT8_FILE, per_token)
+        model = OnnxNLIModel()
+        model.runner = OnnxRunner(folder)
+        recipes[name] = model
+    out: dict[str, object] = {"pairs": {name: len(rows) for name, rows in sets.items()}, "per_token_in_checker": list(PER_TOKEN),
+                              "recipes": {name: {s: fidelity(model.predict(rows), expected[s]) for s, rows in sets.items()}
+                                          for name, model in recipes.items()}}
+    rates = best_rates(len(pairs), {name: (lambda m=model: m.predict(pairs)) for name, model in recipes.items()})
+    for name, rate in rates.items():
+        out["recipes"][name]["corpus_pairs_per_second"] = rate
     return out

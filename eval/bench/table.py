@@ -92,6 +92,14 @@ def speed_section(s: dict) -> str:
     return text
 
 
+def quant_section(q: dict) -> str:
+    sets = list(q["pairs"])
+    header = ["int8 NLI recipe"] + [f"{name} ({n}): argmax flips vs fp32, mean change" for name, n in q["pairs"].items()]
+    body = [[name] + [f"{r[s]['argmax_flips']}, {r[s]['mean_abs_change']}" for s in sets] + [rate(r["corpus_pairs_per_second"])]
+            for name, r in q["recipes"].items()]
+    return "## int8 quantisation\n\n" + rows(header + ["corpus pairs/s"], body) + "\n"
+
+
 def verify_section(v: dict) -> str:
     body = [[name, run["articles"], run["claims"], run["candidate_pairs"], run["nli_calls"], run["all_cross_article_pairs"],
              f"{run['nli_call_share']:.4%}", run["seconds"], run["articles_per_minute"], run["peak_rss_mb"],
@@ -180,6 +188,6 @@ def render(results: Path) -> str:
         versions = next(iter(docs.values()))["machine"]["versions"]
         text += "- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items() if v) + "\n\n"
     text += "## Targets\n\n" + rows(["target", "measured", "status"], targets(docs)) + "\n"
-    sections = {"speed": speed_section, "verify": verify_section, "stories": stories_section, "planted": planted_section,
+    sections = {"speed": speed_section, "quant": quant_section, "verify": verify_section, "stories": stories_section, "planted": planted_section,
                 "recall": recall_section}
     return text + "\n".join(section(docs[name]["result"]) for name, section in sections.items() if name in docs)
