@@ -142,9 +142,10 @@ class Settings:
     # >= 3 and drops 95% of those < 1 (eval/results/pairing_sts.json); on the seeds the two attack
     # reports (cosine 0.91) agree while same-story sentences at 0.85-0.87 with entailment 0.55-0.67
     # (soldiers stationed / Western condemnation) do not reach it. The attack reports' entailment is
-    # 0.462 on torch and 0.448 on the default int8 ONNX model (0.431 when int8 still ran in batches,
-    # its activations quantised over the batch), so 0.45 became 0.42, the middle of the plateau 0.40-0.43 on
-    # eval/judge_cases.jsonl with ONNX: all-case accuracy 0.857 there (agreement P 1.00, R 0.87)
+    # 0.462 on torch and 0.469 on the default int8 ONNX model (0.448 before its inputs were quantised
+    # per token, 0.431 when int8 still ran in batches, quantised over the batch), so 0.45 became
+    # 0.42, the middle of the plateau 0.40-0.43 on eval/judge_cases.jsonl with ONNX: all-case
+    # accuracy 0.857 there (agreement P 1.00, R 0.87)
     # against 0.843 at 0.45 (R 0.82); on torch the plateau is 0.40-0.44 (0.857, agreement P 0.97);
     # held-out cases 0.824 throughout.
     paraphrase_entailment: float = 0.42

@@ -245,7 +245,8 @@ def quantize(fp32: Path, int8: Path, per_token: tuple[str, ...] = PER_TOKEN) -> 
     heads = [name for node in model.graph.node if node.op_type == "Gemm" for name in (node.name, node.name + "_MatMul")]
     with tempfile.TemporaryDirectory(dir=int8.parent) as tmp:
         staged = Path(tmp) / "per-token.onnx"
-        onnx.save(model, str(staged))
+        # weights in a side file: a protobuf holds at most 2 GB (a large --nli-model's fp32 parts)
+        onnx.save(model, str(staged), save_as_external_data=True, location="per-token.weights")
         quantize_dynamic(str(staged), str(int8), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=heads)
 

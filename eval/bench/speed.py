@@ -127,7 +127,7 @@ def cli_bench(pairs: list[tuple[str, str]], work: Path) -> dict[str, object]:
     path.write_text("".join(json.dumps({"premise": p, "hypothesis": h}, ensure_ascii=False) + "\n" for p, h in pairs),
                     encoding="utf-8")
     runs = {"plain_transformers_loop_fp32_b32": [sys.executable, "-m", "eval.bench.plain_nli", str(path)],
-            "claimcheck_nli_torch": [sys.executable, "-m", "checker", "nli", str(path), "--device", "cpu"],
+            "claimcheck_nli_torch": [sys.executable, "-m", "checker", "nli", str(path), "--backend", "torch", "--device", "cpu"],
             "claimcheck_nli_onnx": [sys.executable, "-m", "checker", "nli", str(path), "--backend", "onnx"]}
     measured: dict[str, list[dict]] = {name: [] for name in runs}
     for _ in range(ROUNDS):
