@@ -174,7 +174,7 @@ class Settings:
 
     # --- engine (docs/scale.md; speed and memory measured in eval/bench/results.md) ----------
     # "onnx" (the default) runs both models exported to ONNX and int8-quantised (checker/onnx_backend.py,
-    # exported at the first model build): on 2 CPU cores `claimcheck nli` over SICK-NL dev is 3.45x
+    # exported at the first model build): on 2 CPU cores `claimcheck nli` over SICK-NL dev is 3.33x
     # a plain transformers loop, loading included, at 83.64 vs 83.94 accuracy (python -m
     # eval.nli_speed, eval/results/nli_speed.json),
     # and a warm `verify` of two articles loads no torch (eval/bench_warm.py). "torch" runs the
