@@ -20,11 +20,13 @@ input order, batches sorted by length and padded only to their own longest row.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,10 +53,10 @@ EXPORT_VERSION = 4  # part of the export stamp: a new recipe re-exports cached f
 # feed-forward projections of every layer; the query/key/value projections, whose input is a
 # layer norm's output, keep one scale per input. Measured by eval/bench/quant.py on the NLI model
 # (eval/bench/results/quant.json, session 7; fidelity to the fp32 graph, SICK-NL dev unused):
-# argmax flips on 2,000 SICK-NL train pairs 37 with one scale per input everywhere, 8 so, 9 per
-# token everywhere; 1,000 corpus pairs at 209, 191 and 181 pairs/s. The session-6 recipe (one scale
-# per input, layer 4's feed-forward down-projection in fp32) flipped 29 of another 2,000 train
-# pairs where this one flips 8. SICK-NL dev: 83.64% so, 83.33% with the session-6 recipe, 83.94%
+# argmax flips on 2,000 SICK-NL train pairs 37 with one scale per input everywhere, 8 so (15 in
+# the 7 bits of CPUs without VNNI, ``activation_bits``), 9 per token everywhere; 1,000 corpus pairs
+# at 225, 199 and 179 pairs/s (medians). The session-6 recipe (one scale per input, layer 4's
+# feed-forward down-projection in fp32) flipped 29 of another 2,000 train pairs where this one flips 8. SICK-NL dev: 83.64% so, 83.33% with the session-6 recipe, 83.94%
 # in fp32 (eval/results/nli_speed.json). The embedder gets the same recipe: over 1,500 corpus
 # claims its vectors' cosine to fp32 is 0.99945 mean (0.99831 with the session-6 recipe).
 PER_TOKEN = ("/output/dense/MatMul", "/intermediate/dense/MatMul")
@@ -131,7 +133,7 @@ def onnx_folder(name: str, kind: str, model_file: str = INT8_FILE, rebuild: bool
         dest = cache_dir() / f"{src.name}-{hashlib.sha256(str(src).encode()).hexdigest()[:8]}.onnx"
         stamp = {"source": str(src), "fingerprint": fingerprint(src)}
         source = lambda: src  # noqa: E731
-    stamp.update(kind=kind, export_version=EXPORT_VERSION)
+    stamp.update(kind=kind, export_version=EXPORT_VERSION, activation_bits=activation_bits())
     if not rebuild and _checked.get((dest, model_file)) == stamp:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -226,35 +228,54 @@ def export(kind: str, src: Path, dest: Path) -> None:
         torch.onnx.export(_traceable(model, forward, names), tuple(dummy[n] for n in names), str(dest / FP32_FILE),
                           input_names=names, output_names=["output"], dynamic_axes=axes, opset_version=17,
                           dynamo=False)
-    quantize(dest / FP32_FILE, dest / INT8_FILE)
+    quantize(dest / FP32_FILE, dest / INT8_FILE, bits=activation_bits())
     tokenizer.backend_tokenizer.save(str(dest / TOKENIZER_FILE))
     meta.update(kind=kind, inputs=names, pad_id=int(tokenizer.pad_token_id or 0))
     (dest / META_FILE).write_text(json.dumps(meta, indent=1))
 
 
-def quantize(fp32: Path, int8: Path, per_token: tuple[str, ...] = PER_TOKEN) -> None:
+@functools.cache
+def activation_bits(cpuinfo: Path = Path("/proc/cpuinfo")) -> int:
+    """Bits of the uint8 activations ``quantize`` writes for this CPU: 8 where it multiplies uint8 by
+    int8 with VNNI, 7 elsewhere (and where it cannot tell).
+
+    Without VNNI, onnxruntime's x86 kernels add pairs of uint8 x int8 products in 16 bits
+    (VPMADDUBSW), which saturates above 32,767: 2 x 255 x 127 can, 2 x 127 x 127 cannot. Emulated
+    on 40 bench-corpus pairs (session 7), 8-bit per-token inputs would saturate 2.8e-4 of those
+    pair sums (per-input quantisation 3.2e-5); 7 bits (and 7-bit weights for the per-input layers)
+    never do. On a VNNI CPU 7 bits would cost argmax flips against fp32 (eval/bench/quant.py)."""
+    try:
+        flags = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return 7
+    return 8 if re.search(r"\b(avx512_vnni|avx_vnni)\b", flags) else 7
+
+
+def quantize(fp32: Path, int8: Path, per_token: tuple[str, ...] = PER_TOKEN, bits: int = 8) -> None:
     """Dynamic int8 quantisation: weights int8 per output column; the input of a linear layer whose
-    node name ends with one of ``per_token`` quantised per token (``_quantize_per_token``), that of
-    the others over the whole input (onnxruntime's ``quantize_dynamic``, which also stores the word
-    embeddings in int8). The pooler and classifier (``Gemm``, one row per input) stay in fp32."""
+    node name ends with one of ``per_token`` quantised per token into ``bits`` bits
+    (``_quantize_per_token``), that of the others over the whole input (onnxruntime's
+    ``quantize_dynamic``, which also stores the word embeddings in int8; 7-bit weights when ``bits``
+    is 7). The pooler and classifier (``Gemm``, one row per input) stay in fp32."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(str(fp32))
-    _quantize_per_token(model.graph, per_token)
+    _quantize_per_token(model.graph, per_token, float(2 ** bits - 1))
     # onnxruntime rewrites a Gemm to "<name>_MatMul" and an Add before it quantises
     heads = [name for node in model.graph.node if node.op_type == "Gemm" for name in (node.name, node.name + "_MatMul")]
     with tempfile.TemporaryDirectory(dir=int8.parent) as tmp:
         staged = Path(tmp) / "per-token.onnx"
         # weights in a side file: a protobuf holds at most 2 GB (a large --nli-model's fp32 parts)
         onnx.save(model, str(staged), save_as_external_data=True, location="per-token.weights")
-        quantize_dynamic(str(staged), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+        quantize_dynamic(str(staged), str(int8), weight_type=QuantType.QInt8, per_channel=True, reduce_range=bits < 8,
                          op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=heads)
 
 
-def _quantize_per_token(graph, suffixes: tuple[str, ...]) -> None:
+def _quantize_per_token(graph, suffixes: tuple[str, ...], levels: float = 255.0) -> None:
     """Replace each ``MatMul`` of a constant 2-D weight whose name ends with one of ``suffixes`` by
-    uint8 x int8 integer arithmetic with one scale and zero point per token (row of its input).
+    uint8 x int8 integer arithmetic with one scale and zero point per token (row of its input),
+    the token's range mapped onto 0..``levels``.
 
     onnxruntime's dynamic quantisation has one scale per input: a token with large activations
     coarsens every other token's, and a row's result depends on the rows batched with it. Per
@@ -275,7 +296,7 @@ def _quantize_per_token(graph, suffixes: tuple[str, ...]) -> None:
         return out
 
     zero, tiny, levels = (const(f"per_token/{n}", np.array(v, np.float32)) for n, v in
-                          (("zero", 0.0), ("tiny", 1e-12), ("levels", 255.0)))
+                          (("zero", 0.0), ("tiny", 1e-12), ("levels", levels)))
     flat = const("per_token/flat", np.array([-1], np.int64))
     no_shift_a, no_shift_b = const("per_token/a_zero", np.array(0, np.uint8)), const("per_token/b_zero", np.array(0, np.int8))
     tokens: dict[str, tuple[str, str, str]] = {}  # input -> its uint8 tokens, their scales, their zero points

@@ -58,21 +58,35 @@ def test_per_token_quantisation_keeps_a_row_independent_of_its_batch(onnx_models
     rows = onnx_models["nli"].runner.tokenize(PAIRS)
     fp32 = onnx_models["nli"].runner.run(rows)
     outputs = {}
-    for name, per_token in (("every layer", ("MatMul",)), ("none", ())):
+    for name, per_token, bits in (("every layer", ("MatMul",), 8), ("every layer, 7 bits", ("MatMul",), 7),
+                                  ("none", (), 8)):
         quantised = tmp_path / name
         quantised.mkdir()
         for file in (onnx_backend.TOKENIZER_FILE, onnx_backend.META_FILE):
             shutil.copy(folder / file, quantised / file)
-        onnx_backend.quantize(folder / onnx_backend.FP32_FILE, quantised / onnx_backend.INT8_FILE, per_token)
+        onnx_backend.quantize(folder / onnx_backend.FP32_FILE, quantised / onnx_backend.INT8_FILE, per_token, bits)
         runner = onnx_backend.OnnxRunner(quantised)
         alone = runner.run(rows)
         runner.int8 = False  # one padded batch
         outputs[name] = (alone, runner.run(rows))
-    alone, batched = outputs["every layer"]
-    np.testing.assert_array_equal(batched, alone)
-    np.testing.assert_allclose(alone, fp32, atol=1e-3)  # the random model's logits are ~0.01
+    for name in ("every layer", "every layer, 7 bits"):
+        alone, batched = outputs[name]
+        np.testing.assert_array_equal(batched, alone)
+        np.testing.assert_allclose(alone, fp32, atol=1e-3)  # the random model's logits are ~0.01
+    assert not np.array_equal(outputs["every layer"][0], outputs["every layer, 7 bits"][0])
     alone, batched = outputs["none"]
     assert np.abs(batched - alone).max() > 1e-6
+
+
+def test_activation_bits_follow_the_cpu(tmp_path):
+    """8-bit activations only where uint8 x int8 products cannot saturate (VNNI); 7 elsewhere."""
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw avx512_vnni\n")
+    assert onnx_backend.activation_bits(cpuinfo) == 8
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")
+    onnx_backend.activation_bits.cache_clear()
+    assert onnx_backend.activation_bits(cpuinfo) == 7
+    assert onnx_backend.activation_bits(tmp_path / "missing") == 7
 
 
 def test_onnx_backend_batches_pad_only_to_their_longest_row(onnx_models):

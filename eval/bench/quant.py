@@ -1,4 +1,5 @@
-"""How the int8 NLI model quantises its activations (``checker.onnx_backend.PER_TOKEN``).
+"""How the int8 NLI model quantises its activations (``checker.onnx_backend.PER_TOKEN``,
+``activation_bits``).
 
 The NLI model is quantised by each recipe, and its probabilities compared with the fp32 ONNX
 model's on random cross-article corpus pairs and on 2,000 SICK-NL train pairs: mean absolute
@@ -21,10 +22,11 @@ from checker.onnx_backend import FP32_FILE, INT8_FILE, META_FILE, PER_TOKEN, TOK
     onnx_folder, quantize
 from eval.bench.speed import best_rates
 
-RECIPES = {
-    "one scale per input (onnxruntime's dynamic int8)": (),
-    "per token: attention output and feed-forward layers (the checker's)": PER_TOKEN,
-    "per token: every linear layer": ("MatMul",),
+RECIPES = {  # name: (layers quantised per token, activation bits)
+    "one scale per input (onnxruntime's dynamic int8)": ((), 8),
+    "per token: attention output and feed-forward layers (the checker's on VNNI CPUs)": (PER_TOKEN, 8),
+    "the same in 7 bits, 7-bit weights elsewhere (the checker's on other CPUs)": (PER_TOKEN, 7),
+    "per token: every linear layer": (("MatMul",), 8),
 }
 
 
@@ -45,13 +47,13 @@ def run(pairs: list[tuple[str, str]], data: Path, work: Path) -> dict[str, objec
     reference = OnnxNLIModel(int8=False)
     expected = {name: reference.predict(rows) for name, rows in sets.items()}
     recipes = {}
-    for index, (name, per_token) in enumerate(RECIPES.items()):
+    for index, (name, (per_token, bits)) in enumerate(RECIPES.items()):
         folder = work / f"quant-{index}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         for file in (TOKENIZER_FILE, META_FILE):
             shutil.copy(source / file, folder / file)
-        quantize(source / FP32_FILE, folder / INT8_FILE, per_token)
+        quantize(source / FP32_FILE, folder / INT8_FILE, per_token, bits)
         model = OnnxNLIModel()
         model.runner = OnnxRunner(folder)
         recipes[name] = model
