@@ -56,9 +56,10 @@ EXPORT_VERSION = 4  # part of the export stamp: a new recipe re-exports cached f
 # argmax flips on 2,000 SICK-NL train pairs 37 with one scale per input everywhere, 8 so (15 in
 # the 7 bits of CPUs without VNNI, ``activation_bits``), 9 per token everywhere; 1,000 corpus pairs
 # at 225, 199 and 179 pairs/s (medians). The session-6 recipe (one scale per input, layer 4's
-# feed-forward down-projection in fp32) flipped 29 of another 2,000 train pairs where this one flips 8. SICK-NL dev: 83.64% so, 83.33% with the session-6 recipe, 83.94%
-# in fp32 (eval/results/nli_speed.json). The embedder gets the same recipe: over 1,500 corpus
-# claims its vectors' cosine to fp32 is 0.99945 mean (0.99831 with the session-6 recipe).
+# feed-forward down-projection in fp32) flipped 29 of another 2,000 train pairs where this one
+# flips 8. SICK-NL dev: 83.64% so, 83.33% with the session-6 recipe, 83.94% in fp32
+# (eval/results/nli_speed.json). The embedder gets the same recipe: over 1,500 corpus claims its
+# vectors' cosine to fp32 is 0.99945 mean (0.99831 with the session-6 recipe).
 PER_TOKEN = ("/output/dense/MatMul", "/intermediate/dense/MatMul")
 KINDS = ("nli", "embed", "ner")
 # What the default backend runs of each registered model: its kind and graph (the entity tagger
@@ -295,17 +296,16 @@ def _quantize_per_token(graph, suffixes: tuple[str, ...], levels: float = 255.0)
         nodes.append(helper.make_node(kind, inputs, [out], name=out, **attributes))
         return out
 
-    zero, tiny, levels = (const(f"per_token/{n}", np.array(v, np.float32)) for n, v in
-                          (("zero", 0.0), ("tiny", 1e-12), ("levels", levels)))
+    zero, tiny, top = (const(f"per_token/{n}", np.array(v, np.float32)) for n, v in
+                       (("zero", 0.0), ("tiny", 1e-12), ("levels", levels)))
     flat = const("per_token/flat", np.array([-1], np.int64))
-    no_shift_a, no_shift_b = const("per_token/a_zero", np.array(0, np.uint8)), const("per_token/b_zero", np.array(0, np.int8))
     tokens: dict[str, tuple[str, str, str]] = {}  # input -> its uint8 tokens, their scales, their zero points
 
     def per_token(x: str, width: int) -> tuple[str, str, str]:
         if x not in tokens:
             high = op("Max", [op("ReduceMax", [x], axes=[-1], keepdims=1), zero])
             low = op("Min", [op("ReduceMin", [x], axes=[-1], keepdims=1), zero])
-            scale = op("Max", [op("Div", [op("Sub", [high, low]), levels]), tiny])
+            scale = op("Max", [op("Div", [op("Sub", [high, low]), top]), tiny])
             shift = op("Round", [op("Div", [op("Neg", [low]), scale])])
             rows = op("Reshape", [x, const(f"per_token/rows{width}", np.array([-1, width], np.int64))])
             quantised = op("QuantizeLinear", [rows, op("Reshape", [scale, flat]),
@@ -324,8 +324,7 @@ def _quantize_per_token(graph, suffixes: tuple[str, ...], levels: float = 255.0)
         w8 = np.clip(np.round(w / column_scale), -127, 127).astype(np.int8)
         start = len(nodes)
         x, scale, shift = per_token(node.input[0], w.shape[0])
-        product = op("Cast", [op("MatMulInteger", [x, const(weight.name + "/int8", w8), no_shift_a, no_shift_b])],
-                     to=TensorProto.FLOAT)
+        product = op("Cast", [op("MatMulInteger", [x, const(weight.name + "/int8", w8)])], to=TensorProto.FLOAT)
         # (x8 - shift) . w8 = x8 . w8 - shift * (column sums of w8)
         centred = op("Sub", [product, op("Mul", [shift, const(weight.name + "/sums", w8.sum(axis=0, dtype=np.float32))])])
         nodes.append(helper.make_node("Mul", [op("Mul", [centred, scale]), const(weight.name + "/scale", column_scale)],
